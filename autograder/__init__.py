@@ -1,0 +1,1 @@
+"""Grading checks and engine for the backprop-by-hand exercise."""

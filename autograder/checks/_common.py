@@ -1,0 +1,39 @@
+"""Small pieces the part modules share."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..probing import StudentError
+from ..problems import problem
+from ..verdict import Fail
+
+
+def pair(result, fn: str):
+    """Unpack the (loss, cache)-style pair a function must return."""
+    if not isinstance(result, tuple) or len(result) != 2:
+        kind = type(result).__name__
+        raise StudentError("wrong_type", f"`{fn}` should return a pair (tuple of two), returned {kind}"
+                           + (f" of length {len(result)}" if isinstance(result, (tuple, list)) else "") + ".")
+    return result
+
+
+def grads_dict(value, fn: str = "backward") -> dict:
+    if not isinstance(value, dict) or "__type__" in value:
+        from ..compare import described
+        raise Fail(f"`{fn}` should return a dict of gradients, returned {described(value)}.", "wrong_type")
+    return value
+
+
+def need_key(grads: dict, key: str, fn: str = "backward"):
+    if key not in grads:
+        raise Fail(f"the gradients returned by `{fn}` have no key \"{key}\" (keys: {sorted(grads)}).",
+                   "missing_key")
+    return grads[key]
+
+
+def problem_inputs(rng, B=None) -> dict:
+    return problem(rng, B)
+
+
+def deep_copy_params(params: dict) -> dict:
+    return {k: np.array(v, copy=True) for k, v in params.items()}

@@ -1,0 +1,73 @@
+"""What a check decides, and the base every check is built on."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from . import hints
+
+
+@dataclass
+class Verdict:
+    check: str
+    part: str
+    title: str
+    points: float
+    max_points: float
+    passed: bool
+    message: str
+    tag: str | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class Fail(Exception):
+    """Raised inside a judge: the answer is wrong, with a message and a misconception tag."""
+
+    def __init__(self, message: str, tag: str = "wrong_value"):
+        super().__init__(message)
+        self.message, self.tag = message, tag
+
+
+@dataclass
+class Check:
+    """One graded behaviour: inputs drawn by the grader, a probe run beside the student's code,
+    and a judge run in the grader on the plain data the probe sent back."""
+
+    name: str
+    part: str
+    title: str
+    points: float
+    numpy_only: bool = True
+    uses: tuple[str, ...] = field(default_factory=tuple)
+
+    def inputs(self, rng: np.random.Generator) -> dict:
+        return {}
+
+    def probe(self, student, inputs: dict) -> dict:
+        raise NotImplementedError
+
+    def judge(self, inputs: dict, answer: dict) -> str:
+        """Return a short success note, or raise Fail."""
+        raise NotImplementedError
+
+    def verdict(self, passed: bool, message: str, tag: str | None = None) -> Verdict:
+        return Verdict(self.name, self.part, self.title, self.points if passed else 0.0,
+                       self.points, passed, message, tag)
+
+    def decide(self, inputs: dict, answer: dict) -> Verdict:
+        """Judge an answer (or the error the probe reported) into a Verdict."""
+        if "__error__" in answer:
+            tag, text = hints.error_tag(answer["__error__"]), answer["__error__"]["text"]
+            return self.verdict(False, self.say(text, tag), tag)
+        try:
+            note = self.judge(inputs, answer)
+        except Fail as f:
+            return self.verdict(False, self.say(f.message, f.tag), f.tag)
+        return self.verdict(True, f"{self.part}, {self.title}: passed. {note}".strip())
+
+    def say(self, text: str, tag: str | None) -> str:
+        hint = hints.HINTS.get(tag or "", "")
+        return f"{self.part}, {self.title}: {text}" + (f"\nLikely cause: {hint}" if hint else "")
