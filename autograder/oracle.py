@@ -53,8 +53,8 @@ def misconceptions(X, y, params) -> list[tuple[str, dict]]:
     dZ2 = (ref["P"] - np.eye(ref["P"].shape[1])[np.asarray(y)]) / B
     relu_masks = [lambda z, h, d: 1.0, lambda z, h, d: h, lambda z, h, d: (d > 0) * 1.0, lambda z, h, d: (z < 0) * 1.0]
     return ([("missing_inv_B", {k: v * B for k, v in g.items()}),
-             ("doubled_inv_B", {k: v / B for k, v in g.items()}),
              ("bias_mean", g | {"b1": g["b1"] / B, "b2": g["b2"] / B}),
+             ("doubled_inv_B", {k: v / B for k, v in g.items()}),
              ("off_by_one_labels", run(X, y, params, label_shift=1)["grads"]),
              ("off_by_one_labels", run(X, y, params, label_shift=-1)["grads"])]
             + [("relu_derivative", _manual(ref, X, params, dZ2, m)) for m in relu_masks])

@@ -1,0 +1,62 @@
+"""Answers as small files, filled into the release notebook the way a student fills it.
+
+An answer file holds `# %% <cell id>` sections, each the full text of one answer cell. Cells it does not
+name keep the answer key's text, so a seeded bug is only the cell it breaks. Its docstring may say
+`fails: <check> <tag>` (the check it must fail, and the misconception named) and `style: ...`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = ROOT / "source" / "backprop" / "backprop.ipynb"
+RELEASE = ROOT / "release" / "backprop" / "backprop.ipynb"
+ANSWERS = ROOT / "tests" / "answers"
+_SOLUTION = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n", re.M)
+
+
+@dataclass
+class Answer:
+    name: str
+    cells: dict[str, str]
+    fails: list[tuple[str, str]] = field(default_factory=list)
+    doc: str = ""
+
+
+def parse(path: Path) -> Answer:
+    text = path.read_text()
+    doc = re.match(r'\s*"""(.*?)"""', text, re.S)
+    doc = doc.group(1).strip() if doc else ""
+    fails = [tuple(m.split()[:2]) for m in re.findall(r"^fails:\s*(.+)$", doc, re.M)]
+    parts = re.split(r"^# %% (\S+)[ \t]*\n", text, flags=re.M)
+    cells = {parts[i]: parts[i + 1].strip() + "\n" for i in range(1, len(parts), 2)}
+    return Answer(path.stem, cells, fails, doc)
+
+
+def all_answers(folder: Path = ANSWERS) -> list[Answer]:
+    return [parse(p) for p in sorted(folder.glob("*.py"))]
+
+
+def key_cells(source: Path = SOURCE) -> dict[str, str]:
+    """The answer key: each solution code cell of the master notebook without its markers."""
+    nb = nbformat.read(source, 4)
+    return {c.metadata.nbgrader["grade_id"]: _SOLUTION.sub("", c.source) for c in nb.cells
+            if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")}
+
+
+def fill(answer: Answer, release: Path = RELEASE, source: Path = SOURCE) -> nbformat.NotebookNode:
+    """The release notebook with its answer cells written as this answer writes them."""
+    nb = nbformat.read(release, 4)
+    cells = key_cells(source) | answer.cells
+    unknown = set(answer.cells) - set(key_cells(source))
+    if unknown:
+        raise ValueError(f"{answer.name}: no answer cell called {sorted(unknown)}")
+    for c in nb.cells:
+        gid = c.metadata.get("nbgrader", {}).get("grade_id")
+        if c.cell_type == "code" and gid in cells:
+            c.source = cells[gid].rstrip("\n")
+    return nb

@@ -1,0 +1,43 @@
+"""Seeded bug: train_torch never zeroes the gradients, so they pile up across steps.
+fails: train_torch no_zero_grad
+"""
+
+# %% answer_torch
+def _leaves(X, params):
+    """X and the parameters as float64 leaf tensors that record gradients."""
+    as_leaf = lambda a: torch.tensor(a, dtype=torch.float64, requires_grad=True)
+    return as_leaf(X), {k: as_leaf(v) for k, v in params.items()}
+
+
+def _torch_loss(X, y, t):
+    Z2 = torch.relu(X @ t["W1"] + t["b1"]) @ t["W2"] + t["b2"]
+    return F.cross_entropy(Z2, torch.as_tensor(y, dtype=torch.long))
+
+
+def torch_forward_backward(X, y, params):
+    """Loss and the five gradients via autograd. Returns (float, {"W1", "b1", "W2", "b2", "X": np.ndarray})."""
+    Xt, t = _leaves(X, params)
+    loss = _torch_loss(Xt, y, t)
+    loss.backward()
+    grads = {k: v.grad.numpy() for k, v in t.items()}
+    grads["X"] = Xt.grad.numpy()
+    return loss.item(), grads
+
+
+def grad_after_repeated_backward(X, y, params, n):
+    """W1.grad after n forward+backward passes with no zeroing in between."""
+    Xt, t = _leaves(X, params)
+    for _ in range(n):
+        _torch_loss(Xt, y, t).backward()
+    return t["W1"].grad.numpy()
+
+
+def train_torch(X, y, params, lr, steps):
+    """steps of torch.optim.SGD with zero_grad every step. Returns the four parameters as NumPy arrays."""
+    Xt, t = _leaves(X, params)
+    opt = torch.optim.SGD(t.values(), lr=lr)
+    for _ in range(steps):
+        _torch_loss(Xt, y, t).backward()
+        opt.step()
+    return {k: v.detach().numpy() for k, v in t.items()}
+    ### END SOLUTION

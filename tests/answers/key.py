@@ -1,0 +1,3 @@
+"""The answer key itself (dict cache, explicit chain rule).
+style: reference
+"""

@@ -1,0 +1,46 @@
+"""Every check catches the bug it exists for, and passes correct answers written in other styles."""
+import pytest
+
+from autograder import hints, submissions
+from autograder.checks import BY_NAME, CHECKS
+
+from helpers import verdicts
+
+ANSWERS = submissions.all_answers()
+CORRECT = [a.name for a in ANSWERS if not a.fails and not a.name.startswith(("broken_", "hostile_"))]
+SEEDED = [(a.name, check, tag) for a in ANSWERS for check, tag in a.fails]
+
+
+def test_there_are_three_correct_styles_besides_the_key():
+    assert len([n for n in CORRECT if n != "key"]) >= 3, CORRECT
+
+
+@pytest.mark.parametrize("name", CORRECT)
+def test_correct_answer_gets_full_marks(name):
+    failed = {k: v.message for k, v in verdicts(name).items() if not v.passed}
+    assert not failed, failed
+
+
+@pytest.mark.parametrize("name,check,tag", SEEDED, ids=[f"{n}-{c}" for n, c, _ in SEEDED])
+def test_seeded_bug_fails_its_check_naming_the_misconception(name, check, tag):
+    v = verdicts(name)[check]
+    assert not v.passed and v.points == 0, v
+    assert v.tag == tag, f"expected tag {tag}, got {v.tag}: {v.message}"
+    assert v.message.startswith(f"{v.part}, {v.title}:"), v.message
+    if hints.HINTS.get(tag):
+        assert hints.HINTS[tag] in v.message
+
+
+def test_every_check_has_a_seeded_bug():
+    assert {c for _, c, _ in SEEDED} >= set(BY_NAME), set(BY_NAME) - {c for _, c, _ in SEEDED}
+
+
+@pytest.mark.parametrize("name", sorted({n for n, _, _ in SEEDED}))
+def test_seeded_bug_loses_only_what_it_breaks(name):
+    """A seeded bug still earns the checks its bug does not touch (partial credit works)."""
+    v = verdicts(name)
+    assert any(x.passed for x in v.values()), {k: x.message for k, x in v.items()}
+
+
+def test_points_add_up_to_100():
+    assert sum(c.points for c in CHECKS) == 100
