@@ -8,3 +8,4 @@ c.ExecutePreprocessor.timeout = 300
 # Feedback shows each check's message, never the source of hidden tests.
 c.GenerateFeedback.preprocessors = ["nbgrader.preprocessors.GetGrades", "autograder.nbgrader_hooks.HideHiddenTests",
                                     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]
+c.CourseDirectory.solution_directory = "solutions"

@@ -44,6 +44,7 @@ HINTS = {
     "wrong_type": "check the return type the docstring asks for.",
     "missing_function": "define the function with exactly the name and arguments the notebook gives.",
     "exception": "",
+    "not_implemented": "replace `raise NotImplementedError()` with your code.",
     "timeout": "the function did not finish in time: look for an endless loop or far too much work.",
     "wrong_value": "",
 }
@@ -51,7 +52,7 @@ HINTS = {
 
 def error_tag(err: dict) -> str:
     kind = err.get("kind", "exception")
-    if kind in ("missing_function", "timeout", "torch_in_numpy"):
+    if kind in ("missing_function", "timeout", "torch_in_numpy", "not_implemented", "wrong_type"):
         return kind
     return "exception"
 

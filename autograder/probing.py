@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import difflib
 import io
 import os
 import sys
@@ -122,8 +123,10 @@ class Student:
     def __getattr__(self, name: str):
         fn = self._ns.get(name)
         if fn is None or not callable(fn):
+            near = difflib.get_close_matches(name, [k for k, v in self._ns.items() if callable(v)], n=1)
             raise StudentError("missing_function", f"the function `{name}` is not defined"
-                               + ("" if fn is None else f" (found {type(fn).__name__} instead)") + ".")
+                               + ("" if fn is None else f" (found {type(fn).__name__} instead)")
+                               + (f"; found `{near[0]}`: the name must be exactly `{name}`" if near else "") + ".")
 
         def call(*args, **kwargs):
             try:
@@ -132,6 +135,9 @@ class Student:
                 raise
             except TorchUsed as e:
                 raise StudentError("torch_in_numpy", f"`{name}` used torch: {e}.")
+            except NotImplementedError as e:
+                raise StudentError("not_implemented", f"`{name}` is not implemented yet (it raises "
+                                   f"NotImplementedError{where(e)}).")
             except (Exception, SystemExit) as e:
                 if _Poison.touched:
                     raise StudentError("torch_in_numpy", f"`{name}` used torch ({_Poison.touched[0]}), which is "

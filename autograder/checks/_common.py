@@ -10,7 +10,7 @@ from ..verdict import Fail
 
 def pair(result, fn: str):
     """Unpack the (loss, cache)-style pair a function must return."""
-    if not isinstance(result, tuple) or len(result) != 2:
+    if not isinstance(result, (tuple, list)) or len(result) != 2:
         kind = type(result).__name__
         raise StudentError("wrong_type", f"`{fn}` should return a pair (tuple of two), returned {kind}"
                            + (f" of length {len(result)}" if isinstance(result, (tuple, list)) else "") + ".")

@@ -1,0 +1,126 @@
+"""The course directory: release, answer key, and a demo class graded with nbgrader end to end."""
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+from . import submissions
+from .submissions import ROOT
+
+ASSIGNMENT = "backprop"
+
+
+def nbgrader(*args: str, cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
+    """Run an nbgrader command in a course directory, with this environment's bin/ on PATH (for alembic)."""
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    env.pop("MPLBACKEND", None)         # kernels keep the inline backend, so plots reach the notebooks
+    proc = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=cwd, env=env, text=True,
+                          capture_output=True)
+    if check and proc.returncode != 0:
+        raise RuntimeError(f"nbgrader {' '.join(args)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return proc
+
+
+def release(root: Path = ROOT) -> Path:
+    """Regenerate release/ (student version) and solutions/ (executed answer key) from source/."""
+    nbgrader("generate_assignment", ASSIGNMENT, "--force", cwd=root)
+    nbgrader("generate_solution", ASSIGNMENT, "--force", cwd=root)
+    return root / "release" / ASSIGNMENT
+
+
+def new_course(dest: Path) -> Path:
+    """A fresh course directory holding this course's source and config."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    shutil.copytree(ROOT / "source", dest / "source")
+    shutil.copy(ROOT / "nbgrader_config.py", dest / "nbgrader_config.py")
+    nbgrader("generate_assignment", ASSIGNMENT, "--force", cwd=dest)
+    return dest
+
+
+def submit(course: Path, student: str, nb) -> Path:
+    path = course / "submitted" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(nb, (str, bytes)):
+        path.write_text(nb) if isinstance(nb, str) else path.write_bytes(nb)
+    else:
+        nbformat.write(nb, path)
+    return path
+
+
+def stand_in_for_unreadable(course: Path) -> list[str]:
+    """A submitted file that is not a readable notebook is kept as <name>.original, and the blank release
+    notebook with a note saying why stands in for it, so the student still gets a grade row and feedback."""
+    replaced = []
+    blank = nbformat.read(course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
+    for path in sorted((course / "submitted").glob(f"*/{ASSIGNMENT}/{ASSIGNMENT}.ipynb")):
+        try:
+            nbformat.validate(nbformat.read(path, 4))
+            continue
+        except Exception as e:          # any way of not being a notebook
+            reason = f"{type(e).__name__}: {str(e).strip().splitlines()[0][:300] if str(e).strip() else ''}"
+        shutil.move(path, path.with_name(path.name + ".original"))
+        note = nbformat.v4.new_markdown_cell(
+            f"**This submission could not be read as a notebook** ({reason}). It was graded as the blank "
+            f"assignment; the file as submitted is kept beside it as `{path.name}.original`.")
+        note.id = "unreadable-submission"
+        stand_in = nbformat.from_dict(blank)
+        stand_in.cells = [note] + list(blank.cells)
+        nbformat.write(stand_in, path)
+        replaced.append(path.parent.parent.name)
+    return replaced
+
+
+def autograde(course: Path) -> Path:
+    """nbgrader autograde, generate_feedback and export; returns the CSV of grades."""
+    stand_in_for_unreadable(course)
+    nbgrader("autograde", ASSIGNMENT, "--force", cwd=course)
+    nbgrader("generate_feedback", ASSIGNMENT, "--force", cwd=course)
+    nbgrader("export", "--to", "grades.csv", cwd=course)
+    return course / "grades.csv"
+
+
+def scores(course: Path) -> list[dict]:
+    """Per student: the autograded score, its maximum, and the checks that lost points."""
+    from nbgrader.api import Gradebook
+    rows = []
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        for sub in gb.assignment_submissions(ASSIGNMENT):
+            nb = sub.notebooks[0]
+            lost = [g.name for g in nb.grades if g.auto_score is not None and g.auto_score < g.max_score
+                    and g.cell_type == "code"]
+            rows.append({"student": sub.student_id, "score": sub.code_score, "max": sub.max_code_score,
+                         "lost": lost})
+    return sorted(rows, key=lambda r: r["student"])
+
+
+def demo(dest: Path, names: list[str] | None = None) -> list[dict]:
+    """Build a course in dest, submit the demo answers as students, autograde them with nbgrader."""
+    course = new_course(dest)
+    answers = {a.name: a for a in submissions.all_answers()}
+    for name in names or sorted(answers):
+        submit(course, name, submissions.fill(answers[name], release=course / "release" / ASSIGNMENT /
+                                             f"{ASSIGNMENT}.ipynb"))
+    autograde(course)
+    return scores(course)
+
+
+def table(rows: list[dict]) -> str:
+    width = max(len(r["student"]) for r in rows)
+    lines = [f"{'student':<{width}}  {'score':>11}  checks that lost points"]
+    for r in rows:
+        lost = ", ".join(r["lost"]) or "-"
+        lines.append(f"{r['student']:<{width}}  {r['score']:>5g} / {r['max']:<3g}  {lost}")
+    return "\n".join(lines)
+
+
+def read_csv(path: Path) -> list[dict]:
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))

@@ -1,0 +1,88 @@
+"""The real nbgrader pipeline on a copy of the course: release, validate, autograde, feedback, export."""
+import re
+from html import unescape
+
+import nbformat
+import pytest
+
+from autograder import course, submissions
+
+pytestmark = pytest.mark.nbgrader
+
+STUDENTS = ["key", "style_layers", "style_einsum", "style_dataclass", "bug_missing_inv_B", "bug_torch_in_numpy",
+            "broken_syntax", "broken_exception", "broken_wrong_types", "broken_blank"]
+FULL = STUDENTS[:4]
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    root = course.new_course(tmp_path_factory.mktemp("course") / "course")
+    release = root / "release" / "backprop" / "backprop.ipynb"
+    for name in STUDENTS:
+        course.submit(root, name, submissions.fill(submissions.parse(submissions.ANSWERS / f"{name}.py"), release))
+    course.submit(root, "not_a_notebook", "this is { not json")
+    course.autograde(root)
+    return root
+
+
+def test_committed_release_is_what_nbgrader_generates(tmp_path):
+    root = course.new_course(tmp_path / "course")
+    fresh = nbformat.read(root / "release" / "backprop" / "backprop.ipynb", 4)
+    committed = nbformat.read(submissions.RELEASE, 4)
+    assert [(c.id, c.source, c.metadata) for c in fresh.cells] == \
+           [(c.id, c.source, c.metadata) for c in committed.cells], "run: python -m autograder release"
+
+
+def test_validate_passes_on_source_and_fails_on_release():
+    ok = course.nbgrader("validate", str(submissions.SOURCE), cwd=submissions.ROOT)
+    assert "Success! Your notebook passes all the tests." in ok.stdout, ok.stdout[-2000:]
+    inverted = course.nbgrader("validate", "--invert", str(submissions.RELEASE), cwd=submissions.ROOT)
+    assert "Success! The notebook does not pass any tests." in inverted.stdout, inverted.stdout[-2000:]
+
+
+def test_correct_answers_in_every_style_get_full_marks(graded):
+    rows = {r["student"]: r for r in course.scores(graded)}
+    for name in FULL:
+        assert rows[name]["score"] == rows[name]["max"] == 100, rows[name]
+
+
+def test_every_submission_gets_a_grade_row(graded):
+    rows = {r["student"]: r for r in course.scores(graded)}
+    assert set(STUDENTS) <= set(rows)
+    assert rows["broken_blank"]["score"] == 0
+    assert rows["not_a_notebook"]["score"] == 0
+    assert 0 < rows["broken_syntax"]["score"] < 100
+    csv_rows = course.read_csv(graded / "grades.csv")
+    assert {r["student_id"] for r in csv_rows} >= set(STUDENTS)
+
+
+def test_seeded_bug_loses_the_points_of_its_checks(graded):
+    rows = {r["student"]: r for r in course.scores(graded)}
+    assert {"backward_W2", "backward_W1", "backward_batch_scaling"} <= set(rows["bug_missing_inv_B"]["lost"])
+    assert "relu" not in rows["bug_missing_inv_B"]["lost"]
+    assert "forward_loss" in rows["bug_torch_in_numpy"]["lost"]
+
+
+def _feedback_text(root, student):
+    html = (root / "feedback" / student / "backprop" / "backprop.html").read_text()
+    return html, unescape(re.sub(r"<[^>]+>", "", html))
+
+
+def test_feedback_shows_messages_but_no_hidden_test_source(graded):
+    html, text = _feedback_text(graded, "broken_exception")
+    assert "KeyError: 'probs'" in text
+    for student in STUDENTS:
+        html, _ = _feedback_text(graded, student)
+        assert "HIDDEN TESTS" not in html and "autograder" not in html, student
+
+
+def test_unreadable_file_is_kept_and_explained(graded):
+    assert (graded / "submitted" / "not_a_notebook" / "backprop" / "backprop.ipynb.original").read_text() == \
+        "this is { not json"
+    _, text = _feedback_text(graded, "not_a_notebook")
+    assert "could not be read as a notebook" in text and "NotJSONError" in text
+
+
+def test_feedback_names_the_misconception(graded):
+    _, text = _feedback_text(graded, "bug_torch_in_numpy")
+    assert "NumPy only" in text or "NumPy-only" in text
