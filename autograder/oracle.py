@@ -1,20 +1,28 @@
 """The trusted reference: the network in PyTorch float64 with autograd, and the misconceptions modelled
-from it. Independent of the answer key in the notebook."""
+from it. Independent of the answer key in the notebook.
+
+torch is imported on first use, so that the probes (which import the checks) load where torch must not."""
 from __future__ import annotations
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
 from .problems import GRAD_KEYS, KEYS
 
 
-def _leaf(a) -> torch.Tensor:
+def _torch():
+    import torch
+    import torch.nn.functional as F
+    return torch, F
+
+
+def _leaf(a):
+    torch, _ = _torch()
     return torch.tensor(np.asarray(a, dtype=np.float64), dtype=torch.float64, requires_grad=True)
 
 
 def run(X, y, params, *, reduction="mean", probs_into_ce=False, label_shift=0) -> dict:
     """Forward and backward with autograd: the loss, the activations and the five gradients."""
+    torch, F = _torch()
     t = {k: _leaf(params[k]) for k in KEYS}
     Xt = _leaf(X)
     Z1 = Xt @ t["W1"] + t["b1"]
@@ -30,10 +38,12 @@ def run(X, y, params, *, reduction="mean", probs_into_ce=False, label_shift=0) -
 
 
 def softmax(Z) -> np.ndarray:
+    torch, _ = _torch()
     return torch.softmax(torch.as_tensor(np.asarray(Z, dtype=np.float64)), 1).numpy()
 
 
 def cross_entropy(logits, y, reduction="mean") -> float:
+    torch, F = _torch()
     z = torch.as_tensor(np.asarray(logits, dtype=np.float64))
     return float(F.cross_entropy(z, torch.as_tensor(np.asarray(y), dtype=torch.long), reduction=reduction))
 
@@ -62,6 +72,7 @@ def misconceptions(X, y, params) -> list[tuple[str, dict]]:
 
 def sgd(X, y, params, lr, steps, zero_grad=True) -> dict:
     """Plain SGD on the reference network, with or without zeroing the gradients each step."""
+    torch, F = _torch()
     t = {k: _leaf(params[k]) for k in KEYS}
     opt = torch.optim.SGD(list(t.values()), lr=lr)
     Xt, labels = torch.as_tensor(np.asarray(X, dtype=np.float64)), torch.as_tensor(np.asarray(y), dtype=torch.long)

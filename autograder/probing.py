@@ -31,20 +31,27 @@ class TorchUsed(ImportError):
 
 
 class _Poison(types.ModuleType):
-    """Stands in for torch where it is not allowed: importing works, touching it is recorded and fails."""
+    """Stands in for torch where it is not allowed: importing it works; while a probe runs (armed), touching
+    it is recorded and calling it fails. Outside probes it is inert, so a cell's top-level torch lines pass."""
     touched: list[str] = []
+    armed = False
 
     def __getattr__(self, name):
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)
-        _Poison.touched.append(f"{self.__name__}.{name}")
+        if _Poison.armed:
+            _Poison.touched.append(f"{self.__name__}.{name}")
         return _Poison(f"{self.__name__}.{name}")
 
     def __call__(self, *a, **k):
+        if not _Poison.armed:
+            return _Poison(self.__name__ + "()")
         _Poison.touched.append(self.__name__)
         raise TorchUsed(self.__name__)
 
     def __mro_entries__(self, bases):
+        if not _Poison.armed:
+            return (object,)
         _Poison.touched.append(self.__name__)
         raise TorchUsed(self.__name__)
 
@@ -154,12 +161,19 @@ def ask(check, ns: dict, inputs: dict):
     block = torch_blocked(ns) if check.numpy_only else contextlib.nullcontext()
     try:
         with quiet(), block:
-            answer = check.probe(Student(ns), copy.deepcopy(inputs))
+            _Poison.armed = check.numpy_only
+            try:
+                answer = check.probe(Student(ns), copy.deepcopy(inputs))
+            finally:
+                _Poison.armed = False
         if check.numpy_only and _Poison.touched:
             raise StudentError("torch_in_numpy", f"the code reached torch ({_Poison.touched[0]}), which is not "
                                "available in the NumPy-only parts.")
     except StudentError as e:
         return {"__error__": {"kind": e.kind, "text": e.text}}
+    except Exception as e:              # the probe could not use what the student's code returned
+        return {"__error__": {"kind": "wrong_type", "text": f"what your code returned could not be used: "
+                              f"{type(e).__name__}: {str(e)[:200]}"}}
     return wire.to_data(answer)
 
 

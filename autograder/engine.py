@@ -1,0 +1,328 @@
+"""The grading engine: student code runs in sandboxed worker processes; verdicts are decided here.
+
+Per submission: read the notebook, restore its locked cells from the release, draw each check's inputs
+(seeded from a secret and the submission), ask the NumPy checks in a process where torch cannot load and
+the torch checks in another, and judge every answer in this process. A check that hangs or kills its process
+is failed alone; the process is restarted for the checks after it."""
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import select
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from . import notebook, wire
+from .checks import CHECKS
+from .problems import rng_for
+from .submissions import RELEASE, ROOT
+from .verdict import Verdict
+
+MAX_LINE = 256 * 1024 * 1024
+
+
+@dataclass
+class Limits:
+    check_seconds: float = 20.0         # wall clock for one check's question
+    cells_seconds: float = 30.0         # wall clock for running the notebook's cells
+    submission_seconds: float = 180.0   # wall clock for everything of one submission
+    memory: int = 1 << 30               # bytes a submission may map beyond the warm worker
+    cpu: int = 120                      # CPU seconds of one worker process
+    file: int = 1 << 20                 # bytes of any one file it writes (its output included)
+
+
+@dataclass
+class Report:
+    """The outcome of one submission: a verdict per check and what an instructor should know."""
+    submission: str
+    student: str
+    verdicts: list[Verdict]
+    notes: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+    output: str = ""
+    seconds: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return sum(v.points for v in self.verdicts)
+
+    @property
+    def max_score(self) -> float:
+        return sum(v.max_points for v in self.verdicts)
+
+
+class _Timeout(Exception):
+    pass
+
+
+class _Closed(Exception):
+    pass
+
+
+class _Channel:
+    """Newline-delimited JSON from a worker, read with deadlines; whatever arrives is only data."""
+
+    def __init__(self, sock: socket.socket):
+        self.sock, self.buf = sock, bytearray()
+
+    def next(self, seconds: float) -> dict:
+        deadline = time.monotonic() + seconds
+        while True:
+            i = self.buf.find(b"\n")
+            if i >= 0:
+                line, self.buf = bytes(self.buf[:i]), self.buf[i + 1:]
+                try:
+                    msg = wire.loads(line.decode("utf-8"))
+                except ValueError:
+                    msg = {"garbage": line[:200].decode("utf-8", "replace")}
+                return msg if isinstance(msg, dict) else {"garbage": str(msg)[:200]}
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise _Timeout()
+            ready, _, _ = select.select([self.sock], [], [], left)
+            if not ready:
+                raise _Timeout()
+            chunk = self.sock.recv(1 << 20)
+            if not chunk:
+                raise _Closed()
+            if len(self.buf) + len(chunk) > MAX_LINE:
+                raise _Closed()
+            self.buf += chunk
+
+
+class _Zygote:
+    """A warm worker process of one kind that forks a runner per job."""
+
+    def __init__(self, kind: str):
+        self.kind, self.lock = kind, threading.Lock()
+        self._start()
+
+    def _start(self):
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+        self.proc = subprocess.Popen([sys.executable, "-m", "autograder.worker", self.kind, str(theirs.fileno())],
+                                     pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd="/")
+        theirs.close()
+        self.ctrl = mine
+        mine.settimeout(120)
+        if mine.recv(16) != b"ready":
+            raise RuntimeError(f"the {self.kind} worker did not start: {self.proc.stderr.read().decode()[-2000:]}")
+        mine.settimeout(None)
+
+    def spawn(self) -> socket.socket:
+        ours, theirs = socket.socketpair()
+        with self.lock:
+            if self.proc.poll() is not None:
+                self._start()
+            socket.send_fds(self.ctrl, [b"job"], [theirs.fileno()])
+        theirs.close()
+        return ours
+
+    def close(self):
+        try:
+            self.ctrl.close()
+            self.proc.wait(timeout=5)
+        except Exception:
+            self.proc.kill()
+
+
+def _kill(hello: dict | None) -> None:
+    if not hello:
+        return
+    for pid, group in ((hello.get("pid"), False), (hello.get("runner"), True)):
+        if isinstance(pid, int) and pid > 1:
+            try:
+                os.killpg(pid, signal.SIGKILL) if group else os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+
+def hidden_paths(extra: list[Path] = ()) -> list[str]:
+    """What a submission must not read: the master notebook, the answer key, the answers, the submissions."""
+    paths = [ROOT / "source", ROOT / "solutions", ROOT / "tests", *extra]
+    return sorted({str(p.resolve()) for p in paths if p.exists()})
+
+
+class Engine:
+    def __init__(self, limits: Limits | None = None, secret: str | None = None, isolate: bool = True,
+                 hide: list[Path] = ()):
+        self.limits = limits or Limits()
+        self.secret = secret or os.environ.get("BACKPROP_SECRET") or secrets.token_hex(16)
+        self.isolate = isolate
+        self.hide = hidden_paths(list(hide))
+        self.release = nbformat.read(RELEASE, 4)
+        self._zygotes = {k: _Zygote(k) for k in ("numpy", "torch")}
+        self._uid = 0
+        self._uid_lock = threading.Lock()
+
+    def close(self):
+        for z in self._zygotes.values():
+            z.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _next_uid(self) -> int:
+        with self._uid_lock:
+            self._uid = (self._uid + 1) % 1000
+            return 62000 + self._uid
+
+    # ------------------------------------------------------------------ one submission
+    def grade(self, path: Path, student: str | None = None) -> Report:
+        start = time.monotonic()
+        path = Path(path)
+        student = student or path.stem
+        data = path.read_bytes() if path.is_file() else b""
+        nb, problem = _read_notebook(path, data)
+        if nb is None:
+            verdicts = [c.verdict(False, f"{c.part}, {c.title}: not graded: {problem}", "unreadable")
+                        for c in CHECKS]
+            return Report(str(path), student, verdicts, [problem], ["unreadable"], seconds=time.monotonic() - start)
+        key = hashlib.sha256(data).hexdigest()
+        inputs = {c.name: c.inputs(rng_for(c.name, key, self.secret)) for c in CHECKS}
+        report = Report(str(path), student, [])
+        cells = _cells_to_run(nb, self.release)
+        deadline = start + self.limits.submission_seconds
+        verdicts = {}
+        for kind in ("numpy", "torch"):
+            todo = [c for c in CHECKS if c.numpy_only == (kind == "numpy")]
+            self._ask(kind, cells, todo, inputs, verdicts, report, deadline)
+        report.verdicts = [verdicts[c.name] for c in CHECKS]
+        if any(v.tag == "torch_in_numpy" for v in report.verdicts):
+            report.flags.append("torch_in_numpy")
+        report.flags = sorted(set(report.flags))
+        report.seconds = time.monotonic() - start
+        return report
+
+    def _ask(self, kind, cells, todo, inputs, verdicts, report, deadline):
+        pending = list(todo)
+        first = True
+        while pending:
+            if time.monotonic() >= deadline:
+                for c in pending:
+                    verdicts[c.name] = c.verdict(False, f"{c.part}, {c.title}: not graded: the submission used up "
+                                                 f"its {self.limits.submission_seconds:g} s.", "timeout")
+                report.flags.append("timeout")
+                return
+            job = {"cells": cells, "isolate": self.isolate, "hide": self.hide,
+                   "uid": self._next_uid(), "limits": {"memory": self.limits.memory, "cpu": self.limits.cpu,
+                                                       "file": self.limits.file},
+                   "questions": [{"check": c.name, "inputs": wire.dumps(inputs[c.name])} for c in pending]}
+            sock = self._zygotes[kind].spawn()
+            ch, hello, phase = _Channel(sock), None, "start"
+            try:
+                sock.sendall(wire.dumps(job).encode() + b"\n")
+                hello = ch.next(30).get("hello")
+                if first and hello:
+                    report.notes += [n for n in hello.get("notes", []) if n not in report.notes]
+                    if not hello.get("isolated") and self.isolate and "not isolated" not in report.flags:
+                        report.notes.append("ran without namespaces (not root): no network and hidden paths")
+                phase = "cells"
+                msg = ch.next(min(self.limits.cells_seconds, deadline - time.monotonic()))
+                if "cells" not in msg:
+                    raise _Closed()
+                if first:
+                    report.notes += [f"{kind} worker: {e}" for e in msg.get("cells", []) if isinstance(e, str)]
+                    if msg.get("tampered"):
+                        report.flags.append("tampering")
+                        report.notes.append(f"replaced {', '.join(map(str, msg['tampered']))} (no effect on grading)")
+                first = False
+                phase = "checks"
+                while pending:
+                    c = pending[0]
+                    msg = ch.next(min(self.limits.check_seconds, max(0.0, deadline - time.monotonic())))
+                    if msg.get("check") != c.name or "answer" not in msg:
+                        if "exit" in msg:
+                            raise _Closed(msg)
+                        report.flags.append("tampering")
+                        report.notes.append(f"unexpected message from the submission while grading {c.name}")
+                        raise _Closed()
+                    answer = msg["answer"] if isinstance(msg["answer"], dict) else {"__type__": "not a dict"}
+                    verdicts[c.name] = c.decide(inputs[c.name], answer)
+                    pending.pop(0)
+            except _Timeout:
+                if phase == "checks":
+                    c = pending.pop(0)
+                    verdicts[c.name] = c.verdict(False, f"{c.part}, {c.title}: did not finish within "
+                                                 f"{self.limits.check_seconds:g} s and was stopped.", "timeout")
+                    report.flags.append("timeout")
+                else:
+                    why = "the notebook's code did not finish" if phase == "cells" else "the worker did not start"
+                    for c in pending:
+                        verdicts[c.name] = c.verdict(False, f"{c.part}, {c.title}: not graded: {why} within "
+                                                     f"{self.limits.cells_seconds:g} s.", "timeout")
+                    report.flags.append("timeout")
+                    pending = []
+            except _Closed as closed:
+                exit_msg = closed.args[0] if closed.args else self._exit_message(ch)
+                how = exit_msg.get("exit", "ended without answering") if exit_msg else "ended without answering"
+                if exit_msg and exit_msg.get("output"):
+                    report.output = (report.output + exit_msg["output"])[-64 * 1024:]
+                report.flags.append("crashed")
+                if phase == "checks" and pending:
+                    c = pending.pop(0)
+                    verdicts[c.name] = c.verdict(False, f"{c.part}, {c.title}: the process running your code "
+                                                 f"{how} while this check ran.", "crashed")
+                else:
+                    for c in pending:
+                        verdicts[c.name] = c.verdict(False, f"{c.part}, {c.title}: not graded: the process "
+                                                     f"running your notebook {how} before the checks.", "crashed")
+                    pending = []
+            finally:
+                _kill(hello)
+                if hello:
+                    final = self._exit_message(ch, 2)
+                    if final and final.get("output") and final["output"] not in report.output:
+                        report.output = (report.output + final["output"])[-64 * 1024:]
+                sock.close()
+
+    @staticmethod
+    def _exit_message(ch: _Channel, seconds: float = 2) -> dict | None:
+        try:
+            while True:
+                msg = ch.next(seconds)
+                if "exit" in msg:
+                    return msg
+        except (_Timeout, _Closed, OSError):
+            return None
+
+
+def _read_notebook(path: Path, data: bytes):
+    if not path.is_file():
+        return None, f"{path.name} is not a file."
+    if not data.strip():
+        return None, f"{path.name} is empty."
+    if path.suffix != ".ipynb":
+        return None, f"{path.name} is not a notebook (.ipynb); submit the assignment's notebook itself."
+    try:
+        nb = nbformat.reads(data.decode("utf-8", "replace"), 4)
+        nbformat.validate(nb)
+    except Exception as e:
+        first = str(e).strip().splitlines()[0][:200] if str(e).strip() else ""
+        return None, f"{path.name} could not be read as a notebook ({type(e).__name__}: {first})."
+    return nb, ""
+
+
+def _cells_to_run(nb, release) -> list[tuple[str, str]]:
+    """The submission's runnable cells, with every locked cell's text taken from the release."""
+    locked = {c.metadata.nbgrader["grade_id"]: c.source for c in release.cells
+              if c.cell_type == "code" and c.get("metadata", {}).get("nbgrader", {}).get("locked")}
+    cells = notebook.runnable_cells(nb)
+    have = {label for label, _ in cells}
+    cells = [(label, locked.get(label, src)) for label, src in cells]
+    missing = [(gid, src) for gid, src in locked.items()
+               if gid not in have and gid in {"setup", "helpers"}]
+    return missing + cells
