@@ -72,9 +72,10 @@ class _Channel:
     """Newline-delimited JSON from a worker, read with deadlines; whatever arrives is only data."""
 
     def __init__(self, sock: socket.socket):
-        self.sock, self.buf = sock, bytearray()
+        self.sock, self.buf, self.calling = sock, bytearray(), None
 
     def next(self, seconds: float) -> dict:
+        """The next message; {"calling": name} messages only update .calling (the function running)."""
         deadline = time.monotonic() + seconds
         while True:
             i = self.buf.find(b"\n")
@@ -84,7 +85,12 @@ class _Channel:
                     msg = wire.loads(line.decode("utf-8"))
                 except ValueError:
                     msg = {"garbage": line[:200].decode("utf-8", "replace")}
-                return msg if isinstance(msg, dict) else {"garbage": str(msg)[:200]}
+                if not isinstance(msg, dict):
+                    return {"garbage": str(msg)[:200]}
+                if set(msg) == {"calling"}:
+                    self.calling = str(msg["calling"])[:100]
+                    continue
+                return msg
             left = deadline - time.monotonic()
             if left <= 0:
                 raise _Timeout()
@@ -195,11 +201,11 @@ class Engine:
         inputs = {c.name: c.inputs(rng_for(c.name, key, self.secret)) for c in CHECKS}
         report = Report(str(path), student, [])
         cells = _cells_to_run(nb, self.release)
-        deadline = start + self.limits.submission_seconds
         verdicts = {}
         for kind in ("numpy", "torch"):
             todo = [c for c in CHECKS if c.numpy_only == (kind == "numpy")]
-            self._ask(kind, cells, todo, inputs, verdicts, report, deadline)
+            share = self.limits.submission_seconds * len(todo) / len(CHECKS)
+            self._ask(kind, cells, todo, inputs, verdicts, report, time.monotonic() + share)
         report.verdicts = [verdicts[c.name] for c in CHECKS]
         if any(v.tag == "torch_in_numpy" for v in report.verdicts):
             report.flags.append("torch_in_numpy")
@@ -255,9 +261,13 @@ class Engine:
                     pending.pop(0)
             except _Timeout:
                 if phase == "checks":
-                    c = pending.pop(0)
-                    verdicts[c.name] = c.verdict(False, f"{c.part}, {c.title}: did not finish within "
-                                                 f"{self.limits.check_seconds:g} s and was stopped.", "timeout")
+                    fn = ch.calling
+                    stuck = [c for c in pending if c is pending[0] or fn in c.uses]
+                    for c in stuck:
+                        verdicts[c.name] = c.verdict(False, f"{c.part}, {c.title}: " + (
+                            f"`{fn}` did not finish within {self.limits.check_seconds:g} s and was stopped"
+                            if fn else f"did not finish within {self.limits.check_seconds:g} s") + ".", "timeout")
+                    pending = [c for c in pending if c not in stuck]
                     report.flags.append("timeout")
                 else:
                     why = "the notebook's code did not finish" if phase == "cells" else "the worker did not start"
@@ -273,9 +283,12 @@ class Engine:
                     report.output = (report.output + exit_msg["output"])[-64 * 1024:]
                 report.flags.append("crashed")
                 if phase == "checks" and pending:
-                    c = pending.pop(0)
-                    verdicts[c.name] = c.verdict(False, f"{c.part}, {c.title}: the process running your code "
-                                                 f"{how} while this check ran.", "crashed")
+                    fn = ch.calling
+                    stuck = [c for c in pending if c is pending[0] or fn in c.uses]
+                    for c in stuck:
+                        verdicts[c.name] = c.verdict(False, f"{c.part}, {c.title}: the process running your code "
+                                                     f"{how}" + (f" in `{fn}`" if fn else "") + ".", "crashed")
+                    pending = [c for c in pending if c not in stuck]
                 else:
                     for c in pending:
                         verdicts[c.name] = c.verdict(False, f"{c.part}, {c.title}: not graded: the process "

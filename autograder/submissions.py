@@ -1,7 +1,8 @@
 """Answers as small files, filled into the release notebook the way a student fills it.
 
 An answer file holds `# %% <cell id>` sections, each the full text of one answer cell. Cells it does not
-name keep the answer key's text, so a seeded bug is only the cell it breaks. Its docstring may say
+name keep the answer key's text, so a seeded bug is only the cell it breaks. A section named `extra...` is a
+cell the student added at the end of the notebook. Its docstring may say
 `fails: <check> <tag>` (the check it must fail, and the misconception named) and `style: ...`.
 """
 from __future__ import annotations
@@ -51,12 +52,17 @@ def key_cells(source: Path = SOURCE) -> dict[str, str]:
 def fill(answer: Answer, release: Path = RELEASE, source: Path = SOURCE) -> nbformat.NotebookNode:
     """The release notebook with its answer cells written as this answer writes them."""
     nb = nbformat.read(release, 4)
-    cells = key_cells(source) | answer.cells
-    unknown = set(answer.cells) - set(key_cells(source))
+    extra = {k: v for k, v in answer.cells.items() if k.startswith("extra")}
+    cells = key_cells(source) | {k: v for k, v in answer.cells.items() if k not in extra}
+    unknown = set(cells) - set(key_cells(source))
     if unknown:
         raise ValueError(f"{answer.name}: no answer cell called {sorted(unknown)}")
     for c in nb.cells:
         gid = c.metadata.get("nbgrader", {}).get("grade_id")
         if c.cell_type == "code" and gid in cells:
             c.source = cells[gid].rstrip("\n")
+    for label, text in extra.items():          # cells a student added, at the end
+        cell = nbformat.v4.new_code_cell(text.rstrip("\n"))
+        cell.id = label
+        nb.cells.append(cell)
     return nb

@@ -41,7 +41,7 @@ class Check:
     title: str
     points: float
     numpy_only: bool = True
-    uses: tuple[str, ...] = field(default_factory=tuple)
+    uses: tuple[str, ...] = field(default_factory=tuple)   # student functions the probe calls
 
     def inputs(self, rng: np.random.Generator) -> dict:
         return {}

@@ -116,9 +116,9 @@ class ForwardCache(Check):
 
 
 CHECKS = [
-    Relu("relu", PART, "relu", 2),
-    Softmax("softmax", PART, "softmax", 4),
-    CrossEntropy("cross_entropy", PART, "cross_entropy", 5),
-    Forward("forward_loss", PART, "forward loss", 5),
-    ForwardCache("forward_cache", PART, "forward cache", 4),
+    Relu("relu", PART, "relu", 2, uses=("relu",)),
+    Softmax("softmax", PART, "softmax", 4, uses=("softmax",)),
+    CrossEntropy("cross_entropy", PART, "cross_entropy", 5, uses=("cross_entropy",)),
+    Forward("forward_loss", PART, "forward loss", 5, uses=("forward",)),
+    ForwardCache("forward_cache", PART, "forward cache", 4, uses=("forward",)),
 ]

@@ -11,12 +11,25 @@ from ..verdict import Check, Fail
 from ._common import grads_dict, need_key, pair, problem_inputs
 
 PART = "Part 2"
+BACKWARD = ("forward", "backward")
 SHAPES = {"W1": "[D, H]", "b1": "[H]", "W2": "[H, C]", "b2": "[C]", "X": "[B, D]"}
 
 
 def _backward(s, inp):
     _, cache = pair(s.forward(inp["X"], inp["y"], inp["params"]), "forward")
     return s.backward(cache)
+
+
+def real_gradients(value, inp) -> dict:
+    """The five gradients, of the right shapes, finite and not all zero: a real attempt, whatever its values."""
+    grads = grads_dict(value)
+    shapes = {"W1": inp["params"]["W1"].shape, "b1": inp["params"]["b1"].shape, "W2": inp["params"]["W2"].shape,
+              "b2": inp["params"]["b2"].shape, "X": inp["X"].shape}
+    out = {k: array(need_key(grads, k), f"d{k}", shapes[k]) for k in GRAD_KEYS}
+    if not all(np.all(np.isfinite(v)) for v in out.values()) or not any(np.any(v) for v in out.values()):
+        raise Fail("this behaviour is credited for a backward that computes gradients; received NaN, inf or "
+                   "only zeros.", "wrong_value")
+    return {k: np.asarray(v) for k, v in out.items()}
 
 
 class Shapes(Check):
@@ -38,7 +51,7 @@ class Gradient(Check):
     """One of the five gradients against autograd, naming the misconception a wrong one matches."""
 
     def __init__(self, key: str, points: float):
-        super().__init__(f"backward_{key}", PART, f"backward d{key}", points)
+        super().__init__(f"backward_{key}", PART, f"backward d{key}", points, uses=BACKWARD)
         self.key = key
 
     def inputs(self, rng):
@@ -104,23 +117,25 @@ class Pure(Check):
             if isinstance(first, dict) else first
         after = arrays_in(cache)
         second = s.backward(cache)
-        return {"first": first, "second": second,
-                "cache_changed": len(before) != len(after) or any(
-                    a.shape != b.shape or not np.array_equal(a, b, equal_nan=True) for a, b in zip(before, after)),
-                "params_changed": [k for k in p0 if not np.array_equal(p0[k], p[k])]}
+        return {"first": first, "second": second, "before": before, "after": after, "params": p}
 
     def judge(self, inp, ans):
-        if ans["params_changed"]:
-            raise Fail(f"forward/backward changed params[{ans['params_changed'][0]!r}]; they must only read the "
-                       "parameters.", "mutates_cache")
-        first, second = grads_dict(ans["first"]), grads_dict(ans["second"])
-        for k in GRAD_KEYS:
-            a = array(need_key(first, k), f"d{k}")
-            b = array(need_key(second, k), f"d{k} from the second call", a.shape)
-            if not np.allclose(a, b, rtol=1e-12, atol=0):
-                raise Fail(f"calling backward(cache) twice gave different d{k}: {show(a)}, then {show(b)}.",
+        for k, v in inp["params"].items():
+            got = ans["params"].get(k) if isinstance(ans["params"], dict) else None
+            if not (isinstance(got, np.ndarray) and got.shape == v.shape and np.array_equal(got, v)):
+                raise Fail(f"forward/backward changed params[{k!r}]; they must only read the parameters.",
                            "mutates_cache")
-        if ans["cache_changed"]:
+        first = real_gradients(ans["first"], inp)
+        second = grads_dict(ans["second"])
+        for k in GRAD_KEYS:
+            b = array(need_key(second, k), f"d{k} from the second call", first[k].shape)
+            if not np.array_equal(first[k], b):
+                raise Fail(f"calling backward(cache) twice gave different d{k}: {show(first[k])}, then {show(b)}.",
+                           "mutates_cache")
+        before, after = ans["before"], ans["after"]
+        if len(before) != len(after) or any(not isinstance(a, np.ndarray) or not isinstance(b, np.ndarray)
+                                            or a.shape != b.shape or not np.array_equal(a, b, equal_nan=True)
+                                            for a, b in zip(before, after)):
             raise Fail("backward(cache) changed the arrays in the cache (gradients came out the same twice, "
                        "but the cache did not survive).", "mutates_cache")
         return ""
@@ -154,14 +169,14 @@ class Vectorized(Check):
             _, cache = pair(s.forward(wrap(inp["X"]), wrap(inp["y"]),
                                      {k: wrap(v) for k, v in inp["params"].items()}), "forward")
             forward_hits = _Counting.hits[0]
-            s.backward(cache)
+            grads = s.backward(cache)
         except StudentError as e:
             # the counting arrays may upset unusual code: the plain call decides
-            _backward(s, inp)
-            return {"forward": 0, "backward": 0, "note": e.text}
-        return {"forward": forward_hits, "backward": _Counting.hits[0] - forward_hits}
+            return {"forward": 0, "backward": 0, "grads": _backward(s, inp), "note": e.text}
+        return {"forward": forward_hits, "backward": _Counting.hits[0] - forward_hits, "grads": grads}
 
     def judge(self, inp, ans):
+        real_gradients(ans["grads"], inp)
         for fn in ("forward", "backward"):
             if ans[fn] >= self.B // 2:
                 raise Fail(f"{fn} touched single examples {ans[fn]} times for a batch of B = {self.B} "
@@ -184,11 +199,9 @@ class NumericalGradient(Check):
 
     def probe(self, s, inp):
         x, v = inp["x"], inp["v"]
-        x0, v0 = x.copy(), v.copy()
         g = s.numerical_gradient(lambda: _f1(x), x)
         gv = s.numerical_gradient(lambda: float(np.sum(np.exp(0.5 * v))), v, eps=1e-4)
-        return {"g": g, "gv": gv, "x_restored": bool(np.array_equal(x, x0)), "x_after": x,
-                "v_restored": bool(np.array_equal(v, v0))}
+        return {"g": g, "gv": gv, "x_after": x, "v_after": v}
 
     def judge(self, inp, ans):
         x, v = inp["x"], inp["v"]
@@ -210,10 +223,11 @@ class NumericalGradient(Check):
             expect("numerical_gradient of sum(sin(x) * x**3)", g, _df1(x))
         expect("numerical_gradient of sum(exp(x / 2)) with eps=1e-4", array(ans["gv"], "gv", v.shape),
                0.5 * np.exp(0.5 * v))
-        if not (ans["x_restored"] and ans["v_restored"]):
-            after = array(ans["x_after"], "x")
-            raise Fail(f"x was not restored exactly: after the call it differs from before by up to "
-                       f"{np.max(np.abs(after - x)):.1e}.", "not_restored")
+        for name, before in (("x_after", x), ("v_after", v)):
+            after = array(ans[name], "x", before.shape)
+            if not np.array_equal(after, before):
+                raise Fail(f"x was not restored exactly: after the call it differs from before by up to "
+                           f"{np.max(np.abs(after - before)):.1e}.", "not_restored")
         return f"(error {err:.1e})"
 
 
@@ -270,12 +284,12 @@ class GradientCheck(Check):
 
 
 CHECKS = [
-    Shapes("backward_shapes", PART, "backward shapes", 4),
+    Shapes("backward_shapes", PART, "backward shapes", 4, uses=BACKWARD),
     Gradient("W2", 5), Gradient("b2", 4), Gradient("W1", 5), Gradient("b1", 4), Gradient("X", 4),
-    BatchScaling("backward_batch_scaling", PART, "1/B scaling", 4),
-    Pure("backward_pure", PART, "backward leaves its inputs unchanged", 3),
-    Vectorized("backward_vectorized", PART, "batched computation", 3),
-    NumericalGradient("numerical_gradient", PART, "numerical_gradient", 4),
-    RelativeError("relative_error", PART, "relative_error", 2),
-    GradientCheck("gradient_check", PART, "gradient_check", 3),
+    BatchScaling("backward_batch_scaling", PART, "1/B scaling", 4, uses=BACKWARD),
+    Pure("backward_pure", PART, "backward leaves its inputs unchanged", 3, uses=BACKWARD),
+    Vectorized("backward_vectorized", PART, "batched computation", 3, uses=BACKWARD),
+    NumericalGradient("numerical_gradient", PART, "numerical_gradient", 4, uses=("numerical_gradient",)),
+    RelativeError("relative_error", PART, "relative_error", 2, uses=("relative_error",)),
+    GradientCheck("gradient_check", PART, "gradient_check", 3, uses=("gradient_check",) + BACKWARD),
 ]

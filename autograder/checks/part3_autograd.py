@@ -98,7 +98,9 @@ class TrainTorch(Check):
 
 
 CHECKS = [
-    TorchForwardBackward("torch_forward_backward", PART, "torch_forward_backward", 8, numpy_only=False),
-    Accumulation("zero_grad_accumulation", PART, "gradient accumulation", 5, numpy_only=False),
-    TrainTorch("train_torch", PART, "train_torch", 7, numpy_only=False),
+    TorchForwardBackward("torch_forward_backward", PART, "torch_forward_backward", 8, numpy_only=False,
+                         uses=("torch_forward_backward",)),
+    Accumulation("zero_grad_accumulation", PART, "gradient accumulation", 5, numpy_only=False,
+                 uses=("grad_after_repeated_backward",)),
+    TrainTorch("train_torch", PART, "train_torch", 7, numpy_only=False, uses=("train_torch",)),
 ]

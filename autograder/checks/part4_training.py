@@ -122,8 +122,8 @@ class TrainXor(Check):
 
 
 CHECKS = [
-    InitParams("init_params", PART, "init_params", 3),
-    SgdStep("sgd_step", PART, "sgd_step", 3),
-    Predict("predict", PART, "predict", 2),
-    TrainXor("train_xor", PART, "training on XOR", 7),
+    InitParams("init_params", PART, "init_params", 3, uses=("init_params",)),
+    SgdStep("sgd_step", PART, "sgd_step", 3, uses=("sgd_step",)),
+    Predict("predict", PART, "predict", 2, uses=("predict",)),
+    TrainXor("train_xor", PART, "training on XOR", 7, uses=("train",)),
 ]

@@ -1,0 +1,61 @@
+"""Turning engine reports into the formats course tools read: Gradescope results.json and CSV rows."""
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from .checks import CHECKS
+from .engine import Report
+
+
+def gradescope(report: Report) -> dict:
+    tests = [{"name": f"{v.part}: {v.title}", "number": f"{v.part[-1]}.{i + 1}", "score": v.points,
+              "max_score": v.max_points, "status": "passed" if v.passed else "failed", "output": v.message,
+              "visibility": "visible", "tags": [v.tag] if v.tag else []}
+             for i, v in enumerate(report.verdicts)]
+    summary = [f"Autograded score: {report.score:g} / {report.max_score:g}."] + report.notes
+    return {"score": report.score, "output": "\n".join(summary), "output_format": "text",
+            "visibility": "visible", "stdout_visibility": "hidden", "tests": tests,
+            "extra_data": {"flags": report.flags, "seconds": round(report.seconds, 3)}}
+
+
+def write_json(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2))
+    tmp.replace(path)
+
+
+def failed_results(message: str) -> dict:
+    """What Gradescope receives when grading itself could not run: a zero and the reason."""
+    return {"score": 0.0, "output": message, "output_format": "text", "visibility": "visible", "tests": []}
+
+
+CSV_FIELDS = ["student", "score", "max_score", "flags", "seconds", "submission", "notes"] + [c.name for c in CHECKS]
+
+
+def csv_row(report: Report) -> dict:
+    row = {"student": report.student, "score": f"{report.score:g}", "max_score": f"{report.max_score:g}",
+           "flags": " ".join(report.flags), "seconds": f"{report.seconds:.2f}", "submission": report.submission,
+           "notes": " | ".join(report.notes)[:2000]}
+    row |= {v.check: f"{v.points:g}" for v in report.verdicts}
+    return row
+
+
+class CsvLog:
+    """A CSV file that gains a row, flushed, as each submission finishes."""
+
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.f = open(path, "w", newline="")
+        self.w = csv.DictWriter(self.f, fieldnames=CSV_FIELDS)
+        self.w.writeheader()
+        self.f.flush()
+
+    def add(self, report: Report) -> None:
+        self.w.writerow(csv_row(report))
+        self.f.flush()
+
+    def close(self) -> None:
+        self.f.close()

@@ -1,0 +1,24 @@
+"""Hostile: the 1/B bug, plus comparison functions patched to always agree.
+expect: same as bug_missing_inv_B; tampering
+"""
+# %% answer_backward
+def backward(cache):
+    """Gradients of the mean loss. cache: what forward returned.
+
+    Returns {"W1": [D, H], "b1": [H], "W2": [H, C], "b2": [C], "X": [B, D]}.
+    """
+    X, y, Z1, H1, P = cache["X"], cache["y"], cache["Z1"], cache["H1"], cache["P"]
+    B = X.shape[0]
+    dZ2 = P.copy()
+    dZ2[np.arange(B), y] -= 1.0
+    dH1 = dZ2 @ cache["W2"].T
+    dZ1 = dH1 * (Z1 > 0)
+    return {"W2": H1.T @ dZ2, "b2": dZ2.sum(axis=0),
+            "W1": X.T @ dZ1, "b1": dZ1.sum(axis=0), "X": dZ1 @ cache["W1"].T}
+    ### END SOLUTION
+# %% extra_patch
+import numpy as np, torch
+np.allclose = lambda *a, **k: True
+np.array_equal = lambda *a, **k: True
+np.testing.assert_allclose = lambda *a, **k: None
+torch.allclose = lambda *a, **k: True

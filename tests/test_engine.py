@@ -1,0 +1,169 @@
+"""The engine on correct, buggy, broken and hostile submissions, graded as one batch."""
+import csv
+import json
+import os
+
+import nbformat
+import psutil
+import pytest
+
+from autograder import batch, results, sandbox, submissions
+from autograder.checks import BY_NAME, CHECKS
+from autograder.engine import Engine, Limits
+
+ANSWERS = {a.name: a for a in submissions.all_answers()}
+CORRECT = ["key", "style_layers", "style_einsum", "style_dataclass"]
+NAMES = CORRECT + ["bug_missing_inv_B", "bug_torch_in_numpy", "bug_torch_obfuscated", "bug_relu_derivative"] + \
+    sorted(n for n in ANSWERS if n.startswith(("hostile_", "broken_")))
+BACKWARD = {c.name for c in CHECKS if "backward" in c.uses} | {"train_xor"}     # the student's train calls backward
+FORWARD = {c.name for c in CHECKS if "forward" in c.uses} | {"train_xor"}
+needs_root = pytest.mark.skipif(not sandbox.is_root(), reason="namespaces and a separate user need root")
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("submissions")
+    for name in NAMES:
+        (folder / name).mkdir()
+        nbformat.write(submissions.fill(ANSWERS[name]), folder / name / "backprop.ipynb")
+    whole = (folder / "key" / "backprop.ipynb").read_text()
+    for name, data in {"truncated_json": whole[: len(whole) // 2], "empty_file": ""}.items():
+        (folder / name).mkdir()
+        (folder / name / "backprop.ipynb").write_text(data)
+    (folder / "plain_py").mkdir()
+    (folder / "plain_py" / "backprop.py").write_text("def forward(X, y, params):\n    return 0.0, None\n")
+    out = tmp_path_factory.mktemp("out")
+    limits = Limits(check_seconds=4, cells_seconds=15, submission_seconds=90)
+    with Engine(limits=limits, hide=[folder]) as engine:
+        reports = batch.grade_all(engine, batch.find(folder), jobs=2, csv_path=out / "grades.csv",
+                                  results_dir=out / "results", progress=False)
+    return {r.student: r for r in reports}, out, folder
+
+
+def points(report):
+    return {v.check: v.points for v in report.verdicts}
+
+
+def failed(report):
+    return {v.check for v in report.verdicts if not v.passed}
+
+
+def test_every_submission_gets_one_row(graded):
+    reports, out, _ = graded
+    expected = set(NAMES) | {"truncated_json", "empty_file", "plain_py"}
+    assert set(reports) == expected
+    with open(out / "grades.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert sorted(r["student"] for r in rows) == sorted(expected)
+    assert {p.stem for p in (out / "results").glob("*.json")} == expected
+
+
+@pytest.mark.parametrize("name", CORRECT + ["hostile_thread_spin", "hostile_reseed", "hostile_flood_output",
+                                            "hostile_child_process"])
+def test_correct_answers_and_harmless_noise_keep_full_marks(graded, name):
+    r = graded[0][name]
+    assert r.score == r.max_score == 100, {v.check: v.message for v in r.verdicts if not v.passed}
+
+
+def test_flooded_output_is_capped(graded):
+    assert len(graded[0]["hostile_flood_output"].output) <= 64 * 1024
+
+
+def test_no_process_survives(graded):
+    left = [p for p in psutil.process_iter(["cmdline"]) if (p.info["cmdline"] or [])[:2] == ["sleep", "417"]]
+    assert not left
+
+
+def test_torch_in_a_numpy_part_fails_by_running_whatever_the_spelling(graded):
+    for name in ("bug_torch_in_numpy", "bug_torch_obfuscated"):
+        r = graded[0][name]
+        assert "torch_in_numpy" in r.flags
+        bad = [v for v in r.verdicts if v.tag == "torch_in_numpy"]
+        assert bad and all("torch" in v.message for v in bad)
+        assert all(v.passed for v in r.verdicts if not BY_NAME[v.check].numpy_only)
+
+
+def test_patched_comparisons_earn_nothing(graded):
+    reports = graded[0]
+    bug = points(reports["bug_missing_inv_B"])
+    for name in ("hostile_patch_allclose", "hostile_patch_builtin"):
+        r = reports[name]
+        assert "tampering" in r.flags, r.notes
+        assert all(points(r)[k] <= bug[k] for k in bug), name
+        assert not r.verdicts[[c.name for c in CHECKS].index("backward_W2")].passed
+
+
+def test_always_equal_objects_earn_nothing(graded):
+    r = graded[0]["hostile_always_equal"]
+    assert BACKWARD <= failed(r)
+
+
+@pytest.mark.parametrize("name,why", [("hostile_infinite_loop", "timeout"), ("hostile_exit", "crashed"),
+                                      ("hostile_memory", None)])
+def test_a_runaway_backward_loses_only_its_checks(graded, name, why):
+    r = graded[0][name]
+    assert failed(r) == BACKWARD, {v.check: v.message for v in r.verdicts if not v.passed}
+    if why:
+        assert why in r.flags
+    msg = next(v.message for v in r.verdicts if v.check == "backward_W2")
+    assert {"timeout": "did not finish", "crashed": "exited with code 3", None: "MemoryError"}[why] in msg, msg
+
+
+def test_a_sleeping_forward_loses_only_its_checks(graded):
+    r = graded[0]["hostile_sleep"]
+    assert failed(r) == FORWARD
+    assert "timeout" in r.flags
+
+
+@pytest.mark.parametrize("name,text", [("truncated_json", "could not be read as a notebook"),
+                                       ("empty_file", "is empty"), ("plain_py", "not a notebook (.ipynb)")])
+def test_unreadable_files_get_a_row_and_a_reason(graded, name, text):
+    r = graded[0][name]
+    assert r.score == 0 and "unreadable" in r.flags
+    assert all(text in v.message for v in r.verdicts)
+
+
+def test_exit_in_a_cell_is_graded_as_nothing_with_a_reason(graded):
+    r = graded[0]["hostile_exit_in_cell"]
+    assert r.score == 0 and "crashed" in r.flags
+    assert "ended" in r.verdicts[0].message
+
+
+def test_broken_notebooks_get_partial_credit_and_messages(graded):
+    reports = graded[0]
+    assert reports["broken_blank"].score == 0
+    assert 0 < reports["broken_syntax"].score < 100
+    assert any("SyntaxError" in n for n in reports["broken_syntax"].notes)
+    assert any("not defined" in v.message and "forward_pass" in v.message for v in reports["broken_missing"].verdicts)
+
+
+@needs_root
+def test_hunting_for_the_answer_key_finds_nothing(graded):
+    assert graded[0]["hostile_fs_walk"].score == 0
+
+
+@needs_root
+def test_fake_results_files_change_nothing(graded):
+    reports, out, folder = graded
+    assert reports["hostile_fake_results"].score == 0
+    found = [p for p in list(folder.rglob("*")) + list(out.rglob("*")) if p.name in ("results.json", "grades.csv")]
+    assert found == [out / "grades.csv"]
+    assert json.loads((out / "results" / "hostile_fake_results.json").read_text())["score"] == 0
+
+
+def test_inputs_differ_per_submission_so_hard_coded_outputs_fail(tmp_path):
+    """Two byte-different copies of one notebook are asked different questions."""
+    from autograder.problems import rng_for
+    a = rng_for("backward_W2", "one submission", "secret").normal(size=3)
+    b = rng_for("backward_W2", "another submission", "secret").normal(size=3)
+    assert not (a == b).all()
+
+
+def test_single_notebook_always_writes_results(tmp_path):
+    from autograder.__main__ import main
+    bad = tmp_path / "backprop.ipynb"
+    bad.write_text("{ truncated")
+    assert main(["grade", str(bad), "--results", str(tmp_path / "results.json")]) == 0
+    data = json.loads((tmp_path / "results.json").read_text())
+    assert data["score"] == 0 and len(data["tests"]) == len(CHECKS)
+    assert "could not be read" in data["tests"][0]["output"]
