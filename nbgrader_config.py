@@ -1,11 +1,23 @@
+import os
+
 c = get_config()  # noqa: F821  (provided by nbgrader)
 
 c.CourseDirectory.course_id = "backprop-by-hand"
-c.CourseDirectory.root = __import__("os").path.dirname(__import__("os").path.abspath(__file__))
+c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
+c.CourseDirectory.solution_directory = "solutions"
 c.IncludeHeaderFooter.header = ""
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ExecutePreprocessor.timeout = 300
+
+# Autograde with the sandboxed engine: hidden-test outcomes are its verdicts, student code never runs in
+# nbgrader's kernel. BACKPROP_GRADING=kernel runs nbgrader's own in-kernel execution instead.
+if os.environ.get("BACKPROP_GRADING") != "kernel":
+    c.Autograde.autograde_preprocessors = [
+        "autograder.nbgrader_hooks.EngineExecute", "nbgrader.preprocessors.IgnorePattern",
+        "nbconvert.preprocessors.ClearMetadataPreprocessor", "nbgrader.preprocessors.LimitOutput",
+        "nbgrader.preprocessors.SaveAutoGrades", "nbgrader.preprocessors.AssignLatePenalties",
+        "nbgrader.preprocessors.CheckCellMetadata"]
+
 # Feedback shows each check's message, never the source of hidden tests.
 c.GenerateFeedback.preprocessors = ["nbgrader.preprocessors.GetGrades", "autograder.nbgrader_hooks.HideHiddenTests",
                                     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]
-c.CourseDirectory.solution_directory = "solutions"

@@ -1,6 +1,15 @@
 """nbgrader preprocessors of this package."""
+from __future__ import annotations
+
+import atexit
+import os
+import tempfile
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_output
 from nbgrader import utils
-from nbgrader.preprocessors import ClearHiddenTests
+from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
 
 
 class HideHiddenTests(ClearHiddenTests):
@@ -16,3 +25,47 @@ class HideHiddenTests(ClearHiddenTests):
                 if out.output_type == "error":
                     out.traceback = [f"{out.ename}: {out.evalue}"]
         return cell, resources
+
+
+_engine = None
+
+
+def _shared_engine(course_root: Path):
+    global _engine
+    if _engine is None:
+        from .engine import Engine
+        _engine = Engine(hide=[course_root / d for d in ("source", "submitted", "autograded", "feedback",
+                                                         "solutions", "gradebook.db")])
+        atexit.register(_engine.close)
+    return _engine
+
+
+class EngineExecute(NbGraderPreprocessor):
+    """In place of nbgrader's Execute during autograde: the engine grades the notebook in its sandbox, and
+    each test cell's output becomes its check's verdict (an error output when it failed), so nbgrader's
+    gradebook, feedback and export read the engine's grades. Student code never runs in nbgrader's kernel."""
+
+    def preprocess(self, nb, resources):
+        from .checks import BY_NAME
+        root = Path(self.config.CourseDirectory.get("root", None) or os.getcwd())
+        student = resources.get("nbgrader", {}).get("student", "student")
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "submission.ipynb"
+            nbformat.write(nb, path)
+            report = _shared_engine(root).grade(path, student)
+        verdicts = {v.check: v for v in report.verdicts}
+        for cell in nb.cells:
+            gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+            if cell.cell_type != "code":
+                continue
+            if gid in verdicts and utils.is_grade(cell) and not utils.is_solution(cell):
+                v = verdicts[gid]
+                cell.outputs = [new_output("stream", name="stdout", text=v.message + "\n")] if v.passed else [
+                    new_output("error", ename="CheckFailed", evalue=v.message, traceback=[v.message])]
+            errors = [n.split(": ", 2)[-1] for n in report.notes if f"cell {gid}:" in n]
+            if errors and gid not in BY_NAME:
+                cell.outputs = [new_output("stream", name="stdout", text=f"When graded, this cell failed: "
+                                                                         f"{errors[0]}\n")]
+        if report.flags or report.notes:
+            self.log.info("%s: %s", student, "; ".join(report.flags + report.notes)[:500])
+        return nb, resources

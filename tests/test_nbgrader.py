@@ -10,7 +10,8 @@ from autograder import course, submissions
 pytestmark = pytest.mark.nbgrader
 
 STUDENTS = ["key", "style_layers", "style_einsum", "style_dataclass", "bug_missing_inv_B", "bug_torch_in_numpy",
-            "broken_syntax", "broken_exception", "broken_wrong_types", "broken_blank"]
+            "broken_syntax", "broken_exception", "broken_wrong_types", "broken_blank", "hostile_patch_allclose",
+            "hostile_fake_results"]
 FULL = STUDENTS[:4]
 
 
@@ -73,7 +74,31 @@ def test_feedback_shows_messages_but_no_hidden_test_source(graded):
     assert "KeyError: 'probs'" in text
     for student in STUDENTS:
         html, _ = _feedback_text(graded, student)
-        assert "HIDDEN TESTS" not in html and "autograder" not in html, student
+        assert "HIDDEN TESTS" not in html and "autograder.incell" not in html, student
+
+
+def test_tampering_earns_nothing_through_nbgrader_either(graded):
+    rows = {r["student"]: r for r in course.scores(graded)}
+    gradients = {"backward_W2", "backward_b2", "backward_W1", "backward_b1", "backward_X", "backward_batch_scaling"}
+    assert gradients <= set(rows["hostile_patch_allclose"]["lost"]) and gradients <= set(rows["bug_missing_inv_B"]["lost"])
+    assert rows["hostile_fake_results"]["score"] == 0
+
+
+def test_in_kernel_grading_agrees_on_correct_answers(tmp_path):
+    """With BACKPROP_GRADING=kernel, nbgrader runs the hidden tests in its own kernel, calling the same checks."""
+    import os
+    root = course.new_course(tmp_path / "course")
+    release = root / "release" / "backprop" / "backprop.ipynb"
+    for name in ("key", "style_layers", "bug_missing_inv_B"):
+        course.submit(root, name, submissions.fill(submissions.parse(submissions.ANSWERS / f"{name}.py"), release))
+    os.environ["BACKPROP_GRADING"] = "kernel"
+    try:
+        course.autograde(root)
+    finally:
+        del os.environ["BACKPROP_GRADING"]
+    rows = {r["student"]: r for r in course.scores(root)}
+    assert rows["key"]["score"] == rows["style_layers"]["score"] == 100
+    assert "backward_W2" in rows["bug_missing_inv_B"]["lost"]
 
 
 def test_unreadable_file_is_kept_and_explained(graded):
