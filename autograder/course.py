@@ -121,6 +121,29 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+HELP = {"release": "regenerate release/ and solutions/ from source/ with nbgrader",
+        "demo": "grade a demo class with nbgrader in a fresh course directory"}
+DEMO_SET = ["key", "style_layers", "style_einsum", "style_dataclass", "bug_missing_inv_B", "bug_relu_derivative",
+            "bug_naive_softmax", "bug_no_zero_grad", "bug_torch_in_numpy", "broken_syntax", "broken_missing",
+            "broken_blank"]
+
+
+def configure(p, name: str) -> None:
+    if name == "demo":
+        p.add_argument("--dir", type=Path, default=Path("build/demo"), help="course directory to create")
+        p.add_argument("--all", action="store_true", help="submit every answer in tests/answers, not the demo set")
+
+
+def run(args) -> int:
+    if args.cmd == "release":
+        print(f"released to {release()}")
+        return 0
+    rows = demo(args.dir.resolve(), None if args.all else DEMO_SET)
+    print(table(rows))
+    print(f"\ngradebook, feedback and grades.csv in {args.dir}/ (feedback/<student>/{ASSIGNMENT}/)")
+    return 0
+
+
 def read_csv(path: Path) -> list[dict]:
     with open(path, newline="") as f:
         return list(csv.DictReader(f))

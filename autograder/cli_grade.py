@@ -1,0 +1,40 @@
+"""python -m autograder grade: one notebook to Gradescope results.json, or a folder of them to a CSV."""
+from __future__ import annotations
+
+from pathlib import Path
+
+HELP = {"grade": "grade one notebook (Gradescope results.json) or every notebook below a folder"}
+
+
+def configure(p, name: str) -> None:
+    p.add_argument("path", type=Path, help="a submitted notebook, or a folder of them (nbgrader's submitted/ too)")
+    p.add_argument("--results", type=Path, help="where to write results.json for a single notebook")
+    p.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: the cores)")
+    p.add_argument("--csv", type=Path, help="folder mode: one row per submission, written as each finishes")
+    p.add_argument("--results-dir", type=Path, help="folder mode: a Gradescope-format JSON per submission")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def run(args) -> int:
+    from . import batch, results
+    from .engine import Engine
+    path = args.path
+    if path.is_dir():
+        items = batch.find(path)
+        with Engine(hide=[path]) as engine:
+            try:
+                batch.grade_all(engine, items, args.jobs or batch.default_jobs(), args.csv, args.results_dir,
+                                progress=not args.no_progress)
+            except KeyboardInterrupt:
+                return 130
+        return 0
+    out = args.results or Path("results.json")
+    try:
+        with Engine(hide=[path.parent]) as engine:
+            report = engine.grade(path)
+    except Exception as e:          # the file is always written, whatever went wrong
+        results.write_json(out, results.failed_results(f"Grading could not run: {type(e).__name__}: {e}"))
+        raise
+    results.write_json(out, results.gradescope(report))
+    print(f"{report.student}: {report.score:g} / {report.max_score:g} -> {out}")
+    return 0
