@@ -17,7 +17,10 @@ def gradescope(report: Report) -> dict:
     summary = [f"Autograded score: {report.score:g} / {report.max_score:g}."] + report.notes
     return {"score": report.score, "output": "\n".join(summary), "output_format": "text",
             "visibility": "visible", "stdout_visibility": "hidden", "tests": tests,
-            "extra_data": {"flags": report.flags, "seconds": round(report.seconds, 3)}}
+            "extra_data": {"student": report.student, "flags": report.flags, "notes": report.notes,
+                           "seconds": round(report.seconds, 3),
+                           "checks": [{"check": v.check, "passed": v.passed, "points": v.points,
+                                       "max_points": v.max_points, "tag": v.tag} for v in report.verdicts]}}
 
 
 def write_json(path: Path, data: dict) -> None:
