@@ -1,0 +1,95 @@
+"""Throughput benchmark (not a test): run `python tests/benchmark.py [--n 24]`.
+
+In one run, on the same submissions (correct answers in four styles and common bugs):
+  1. nbgrader autograde executing notebooks in its kernel (BACKPROP_GRADING=kernel), and with the engine's
+     preprocessor (the course's default),
+  2. the engine, --jobs = the cores, and with one job,
+  3. the checks' own compute: the notebook's cells and every check run in this process, no isolation.
+Prints submissions per minute for each and the ratios, so that a noisy shared machine still compares fairly."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from autograder import batch, course, incell, notebook, probing, submissions  # noqa: E402
+from autograder.checks import CHECKS  # noqa: E402
+from autograder.engine import Engine  # noqa: E402
+
+MIX = ["key", "style_layers", "style_einsum", "style_dataclass", "bug_missing_inv_B", "bug_relu_derivative",
+       "bug_naive_softmax", "bug_no_zero_grad", "bug_transposed", "bug_mutates_cache", "bug_one_sided",
+       "bug_zero_init"]
+
+
+def in_process(names: list[str]) -> float:
+    cells = {n: notebook.runnable_cells(submissions.fill(submissions.parse(submissions.ANSWERS / f"{n}.py")))
+             for n in set(names)}
+    start = time.perf_counter()
+    for i, name in enumerate(names):
+        ns = {"__name__": "__main__"}
+        with probing.quiet():
+            notebook.execute(cells[name], ns)
+        for c in CHECKS:
+            incell.run(c.name, ns, submission=f"{name}-{i}")
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--n", type=int, default=24, help="submissions per method")
+    ap.add_argument("--jobs", type=int, default=batch.default_jobs())
+    args = ap.parse_args()
+    names = [MIX[i % len(MIX)] for i in range(args.n)]
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        root = course.new_course(tmp / "course")
+        release = root / "release" / "backprop" / "backprop.ipynb"
+        for i, name in enumerate(names):
+            course.submit(root, f"s{i:03d}_{name}", submissions.fill(submissions.parse(
+                submissions.ANSWERS / f"{name}.py"), release))
+        os.environ["BACKPROP_GRADING"] = "kernel"
+        t = time.perf_counter()
+        course.nbgrader("autograde", "backprop", "--force", cwd=root)
+        nbgrader_s = time.perf_counter() - t
+        del os.environ["BACKPROP_GRADING"]
+        t = time.perf_counter()
+        course.nbgrader("autograde", "backprop", "--force", cwd=root)
+        nbgrader_engine_s = time.perf_counter() - t
+
+        folder = root / "submitted"
+        items = batch.find(folder)
+        t = time.perf_counter()
+        engine = Engine(hide=[folder])
+        startup_s = time.perf_counter() - t
+        with engine:
+            batch.grade_all(engine, items[:2], 1, None, None, progress=False)     # first use warms the oracle
+            t = time.perf_counter()
+            batch.grade_all(engine, items, args.jobs, None, None, progress=False)
+            engine_s = time.perf_counter() - t
+            t = time.perf_counter()
+            batch.grade_all(engine, items, 1, None, None, progress=False)
+            engine_1_s = time.perf_counter() - t
+    compute_s = in_process(names)
+
+    n = args.n
+    per_min = lambda s: 60 * n / s
+    print(f"\n{n} submissions, {os.cpu_count()} cores, engine --jobs {args.jobs}")
+    print(f"{'method':<44}{'seconds':>9}{'per minute':>12}")
+    print(f"{'nbgrader autograde (in-kernel)':<44}{nbgrader_s:>9.1f}{per_min(nbgrader_s):>12.1f}")
+    print(f"{'nbgrader autograde (engine preprocessor)':<44}{nbgrader_engine_s:>9.1f}{per_min(nbgrader_engine_s):>12.1f}")
+    print(f"{'engine, --jobs ' + str(args.jobs):<44}{engine_s:>9.1f}{per_min(engine_s):>12.1f}")
+    print(f"{'engine, one job':<44}{engine_1_s:>9.1f}{per_min(engine_1_s):>12.1f}")
+    print(f"{'checks in this process (no isolation)':<44}{compute_s:>9.1f}{per_min(compute_s):>12.1f}")
+    print(f"engine start-up (two warm workers, once per run): {startup_s:.1f} s")
+    print(f"throughput, engine / nbgrader: {nbgrader_s / engine_s:.1f}x")
+    print(f"cost per submission, engine one job / checks in process: {engine_1_s / compute_s:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
