@@ -102,13 +102,22 @@ def scores(course: Path) -> list[dict]:
 
 
 def demo(dest: Path, names: list[str] | None = None) -> list[dict]:
-    """Build a course in dest, submit the demo answers as students, autograde them with nbgrader."""
+    """A course in dest: the demo class (or the named answers) submitted, nbgrader autograde with the engine,
+    feedback, CSV export and the class report."""
+    from . import democlass
     course = new_course(dest)
-    answers = {a.name: a for a in submissions.all_answers()}
-    for name in names or sorted(answers):
-        submit(course, name, submissions.fill(answers[name], release=course / "release" / ASSIGNMENT /
-                                             f"{ASSIGNMENT}.ipynb"))
+    if names:
+        answers = {a.name: a for a in submissions.all_answers()}
+        release = course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+        for name in names:
+            submit(course, name, submissions.fill(answers[name], release))
+    else:
+        democlass.build(course)
+        roster = course / "roster.csv"
+        nbgrader("db", "student", "import", str(roster), cwd=course)
     autograde(course)
+    from .__main__ import main
+    main(["report", str(course), "--out", str(course / "report.html"), "--title", "Demo class: backprop"])
     return scores(course)
 
 
@@ -123,24 +132,23 @@ def table(rows: list[dict]) -> str:
 
 HELP = {"release": "regenerate release/ and solutions/ from source/ with nbgrader",
         "demo": "grade a demo class with nbgrader in a fresh course directory"}
-DEMO_SET = ["key", "style_layers", "style_einsum", "style_dataclass", "bug_missing_inv_B", "bug_relu_derivative",
-            "bug_naive_softmax", "bug_no_zero_grad", "bug_torch_in_numpy", "broken_syntax", "broken_missing",
-            "broken_blank"]
-
 
 def configure(p, name: str) -> None:
     if name == "demo":
         p.add_argument("--dir", type=Path, default=Path("build/demo"), help="course directory to create")
-        p.add_argument("--all", action="store_true", help="submit every answer in tests/answers, not the demo set")
+        p.add_argument("--answers", nargs="*", metavar="NAME",
+                       help="submit these answers from tests/answers instead of the demo class")
 
 
 def run(args) -> int:
     if args.cmd == "release":
         print(f"released to {release()}")
         return 0
-    rows = demo(args.dir.resolve(), None if args.all else DEMO_SET)
+    rows = demo(args.dir.resolve(), args.answers)
     print(table(rows))
-    print(f"\ngradebook, feedback and grades.csv in {args.dir}/ (feedback/<student>/{ASSIGNMENT}/)")
+    d = args.dir
+    print(f"\nclass report: {d}/report.html\nfeedback: {d}/feedback/<student>/{ASSIGNMENT}/{ASSIGNMENT}.html\n"
+          f"grades: {d}/grades.csv and {d}/gradebook.db (nbgrader formgrader: cd {d} && nbgrader formgrader)")
     return 0
 
 

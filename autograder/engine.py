@@ -234,8 +234,9 @@ class Engine:
                 hello = ch.next(30).get("hello")
                 if first and hello:
                     report.notes += [n for n in hello.get("notes", []) if n not in report.notes]
-                    if not hello.get("isolated") and self.isolate and "not isolated" not in report.flags:
-                        report.notes.append("ran without namespaces (not root): no network and hidden paths")
+                    if not hello.get("isolated") and self.isolate:
+                        report.notes.append("ran without namespaces: the network and the course files were not "
+                                            "hidden from this submission")
                 phase = "cells"
                 msg = ch.next(min(self.limits.cells_seconds, deadline - time.monotonic()))
                 if "cells" not in msg:
