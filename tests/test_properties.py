@@ -1,0 +1,77 @@
+"""Properties of the pieces the checks stand on, with hypothesis."""
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import array_shapes, arrays
+
+from autograder import oracle, problems, wire
+from autograder.checks import BY_NAME
+from autograder.compare import close
+from autograder.problems import GRAD_KEYS
+
+seeds = st.integers(0, 2**32 - 1)
+finite = st.floats(-1e6, 1e6, allow_nan=False, width=64)
+
+
+@given(arrays(np.float64, array_shapes(max_dims=3, max_side=5), elements=finite))
+def test_arrays_survive_the_wire_exactly(a):
+    b = wire.roundtrip({"a": a, "nested": [a, {"x": a}]})
+    assert np.array_equal(b["a"], a) and b["a"].dtype == np.float64 and np.array_equal(b["nested"][1]["x"], a)
+
+
+def test_the_wire_turns_objects_into_type_names():
+    class Sneaky(float):
+        def __eq__(self, other):
+            return True
+    assert wire.roundtrip(Sneaky(1.0))["__type__"].endswith(".Sneaky")
+    assert wire.roundtrip(object())["__type__"] == "builtins.object"
+
+
+@settings(max_examples=40, deadline=None)
+@given(seeds)
+def test_problems_meet_the_conventions_the_notebook_states(seed):
+    p = problems.problem(np.random.default_rng(seed))
+    B, D = p["X"].shape
+    H, C = p["params"]["W2"].shape
+    assert len({B, D, H, C}) == 4 and B >= 2
+    assert np.all(p["params"]["b1"] != 0) and np.all(p["params"]["b2"] != 0)
+    assert np.abs(p["X"] @ p["params"]["W1"] + p["params"]["b1"]).min() > problems.Z1_MARGIN
+
+
+@settings(max_examples=25, deadline=None)
+@given(seeds)
+def test_duplicating_the_batch_leaves_reference_parameter_gradients_unchanged(seed):
+    p = problems.problem(np.random.default_rng(seed))
+    once = oracle.run(p["X"], p["y"], p["params"])["grads"]
+    twice = oracle.run(np.vstack([p["X"], p["X"]]), np.concatenate([p["y"], p["y"]]), p["params"])["grads"]
+    for k in ("W1", "b1", "W2", "b2"):
+        assert close(twice[k], once[k], 1e-12)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seeds)
+def test_softmax_is_shift_invariant(seed):
+    rng = np.random.default_rng(seed)
+    Z = rng.normal(size=(4, 5)) * 10
+    assert close(oracle.softmax(Z + rng.normal(size=(4, 1)) * 100), oracle.softmax(Z), 1e-12)
+
+
+@settings(max_examples=20, deadline=None)
+@given(seeds)
+def test_the_oracles_own_gradients_pass_every_gradient_check(seed):
+    """The judge accepts the reference answer on any input it might draw."""
+    for key in GRAD_KEYS:
+        chk = BY_NAME[f"backward_{key}"]
+        inp = chk.inputs(np.random.default_rng(seed))
+        answer = wire.roundtrip({"grad": oracle.run(inp["X"], inp["y"], inp["params"])["grads"][key]})
+        assert chk.decide(inp, answer).passed
+
+
+@settings(max_examples=20, deadline=None)
+@given(seeds)
+def test_no_misconception_model_passes_for_the_reference(seed):
+    """Every modelled misconception differs from the reference, so naming one never hides a right answer."""
+    p = problems.problem(np.random.default_rng(seed))
+    ref = oracle.run(p["X"], p["y"], p["params"])["grads"]
+    for tag, grads in oracle.misconceptions(p["X"], p["y"], p["params"]):
+        assert any(not close(grads[k], ref[k]) for k in GRAD_KEYS), tag
