@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .engine import Limits
+
 HELP = {"grade": "grade one notebook (Gradescope results.json) or every notebook below a folder"}
 
 
@@ -13,15 +15,22 @@ def configure(p, name: str) -> None:
     p.add_argument("--csv", type=Path, help="folder mode: one row per submission, written as each finishes")
     p.add_argument("--results-dir", type=Path, help="folder mode: a Gradescope-format JSON per submission")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    d = Limits()
+    p.add_argument("--check-seconds", type=float, default=d.check_seconds, help="wall-clock limit of one check")
+    p.add_argument("--submission-seconds", type=float, default=d.submission_seconds,
+                   help="wall-clock limit of one submission, all checks together")
+    p.add_argument("--memory-mb", type=int, default=d.memory >> 20, help="memory a submission may use")
 
 
 def run(args) -> int:
     from . import batch, results
     from .engine import Engine
+    limits = Limits(check_seconds=args.check_seconds, submission_seconds=args.submission_seconds,
+                    memory=args.memory_mb << 20)
     path = args.path
     if path.is_dir():
         items = batch.find(path)
-        with Engine(hide=[path]) as engine:
+        with Engine(limits, hide=[path]) as engine:
             try:
                 batch.grade_all(engine, items, args.jobs or batch.default_jobs(), args.csv, args.results_dir,
                                 progress=not args.no_progress)
@@ -30,7 +39,7 @@ def run(args) -> int:
         return 0
     out = args.results or Path("results.json")
     try:
-        with Engine(hide=[path.parent]) as engine:
+        with Engine(limits, hide=[path.parent]) as engine:
             report = engine.grade(path)
     except Exception as e:          # the file is always written, whatever went wrong
         results.write_json(out, results.failed_results(f"Grading could not run: {type(e).__name__}: {e}"))

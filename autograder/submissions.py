@@ -2,7 +2,8 @@
 
 An answer file holds `# %% <cell id>` sections, each the full text of one answer cell. Cells it does not
 name keep the answer key's text, so a seeded bug is only the cell it breaks. A section named `extra...` is a
-cell the student added at the end of the notebook. Its docstring may say
+cell the student added at the end of the notebook. `base: <answer>` in the docstring starts from that
+answer's cells instead of the key's. Its docstring may say
 `fails: <check> <tag>` (the check it must fail, and the misconception named) and `style: ...`.
 """
 from __future__ import annotations
@@ -35,6 +36,9 @@ def parse(path: Path) -> Answer:
     fails = [tuple(m.split()[:2]) for m in re.findall(r"^fails:\s*(.+)$", doc, re.M)]
     parts = re.split(r"^# %% (\S+)[ \t]*\n", text, flags=re.M)
     cells = {parts[i]: parts[i + 1].strip() + "\n" for i in range(1, len(parts), 2)}
+    base = re.search(r"^base:\s*(\S+)", doc, re.M)
+    if base:
+        cells = parse(path.with_name(f"{base.group(1)}.py")).cells | cells
     return Answer(path.stem, cells, fails, doc)
 
 
