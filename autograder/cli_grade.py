@@ -30,7 +30,10 @@ def run(args) -> int:
     path = args.path
     if path.is_dir():
         items = batch.find(path)
-        with Engine(limits, hide=[path]) as engine:
+        outputs = [p for p in (args.csv, args.results_dir) if p]
+        if args.results_dir:
+            args.results_dir.mkdir(parents=True, exist_ok=True)
+        with Engine(limits, hide=[path, *outputs]) as engine:
             try:
                 batch.grade_all(engine, items, args.jobs or batch.default_jobs(), args.csv, args.results_dir,
                                 progress=not args.no_progress)
@@ -39,7 +42,7 @@ def run(args) -> int:
         return 0
     out = args.results or Path("results.json")
     try:
-        with Engine(limits, hide=[path.parent]) as engine:
+        with Engine(limits, hide=[path.parent, out]) as engine:
             report = engine.grade(path)
     except Exception as e:          # the file is always written, whatever went wrong
         results.write_json(out, results.failed_results(f"Grading could not run: {type(e).__name__}: {e}"))

@@ -28,12 +28,13 @@ from .submissions import RELEASE, ROOT
 from .verdict import Verdict
 
 MAX_LINE = 256 * 1024 * 1024
+_ENV_KEPT = {"PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONHASHSEED", "VIRTUAL_ENV"}
 
 
 @dataclass
 class Limits:
     check_seconds: float = 20.0         # wall clock for one check's question
-    cells_seconds: float = 30.0         # wall clock for running the notebook's cells
+    cells_seconds: float = 60.0         # wall clock for running the notebook's cells
     submission_seconds: float = 180.0   # wall clock for everything of one submission
     memory: int = 1 << 30               # bytes a submission may map beyond the warm worker
     cpu: int = 120                      # CPU seconds of one worker process
@@ -114,10 +115,12 @@ class _Zygote:
 
     def _start(self):
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+        env = {k: v for k, v in os.environ.items() if k in _ENV_KEPT}      # no secrets or credentials
+        env["PYTHONPATH"] = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
         self.proc = subprocess.Popen([sys.executable, "-m", "autograder.worker", self.kind, str(theirs.fileno())],
                                      pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd="/")
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd="/",
+                                     start_new_session=True)       # Ctrl-C reaches the grader, not the workers
         theirs.close()
         self.ctrl = mine
         mine.settimeout(120)
@@ -142,10 +145,11 @@ class _Zygote:
             self.proc.kill()
 
 
-def _kill(hello: dict | None) -> None:
+def _kill(hello: dict | None, runner: bool = True) -> None:
+    """End the student's process (its runner then ends what it left behind), and the runner's group."""
     if not hello:
         return
-    for pid, group in ((hello.get("pid"), False), (hello.get("runner"), True)):
+    for pid, group in ((hello.get("pid"), False), (hello.get("runner"), True))[:2 if runner else 1]:
         if isinstance(pid, int) and pid > 1:
             try:
                 os.killpg(pid, signal.SIGKILL) if group else os.kill(pid, signal.SIGKILL)
@@ -154,9 +158,10 @@ def _kill(hello: dict | None) -> None:
 
 
 def hidden_paths(extra: list[Path] = ()) -> list[str]:
-    """What a submission must not read: the master notebook, the answer key, the answers, the submissions."""
-    paths = [ROOT / "source", ROOT / "solutions", ROOT / "tests", *extra]
-    return sorted({str(p.resolve()) for p in paths if p.exists()})
+    """What a submission must not read: the master notebook, the answer key, the answers, the gradebook,
+    the submissions and what the grader writes."""
+    paths = [ROOT / "source", ROOT / "solutions", ROOT / "tests", ROOT / "gradebook.db", *extra]
+    return sorted({str(Path(p).resolve()) for p in paths})        # each is hidden if it exists when a job starts
 
 
 class Engine:
@@ -170,8 +175,14 @@ class Engine:
         self._zygotes = {k: _Zygote(k) for k in ("numpy", "torch")}
         self._uid = 0
         self._uid_lock = threading.Lock()
+        self._running: dict[int, dict] = {}         # job id -> its hello (the pids to kill)
 
     def close(self):
+        """Stop every job still running, then the warm workers."""
+        with self._uid_lock:
+            running = list(self._running.values())
+        for hello in running:
+            _kill(hello)
         for z in self._zygotes.values():
             z.close()
 
@@ -202,10 +213,13 @@ class Engine:
         report = Report(str(path), student, [])
         cells = _cells_to_run(nb, self.release)
         verdicts = {}
+        end = start + self.limits.submission_seconds
         for kind in ("numpy", "torch"):
             todo = [c for c in CHECKS if c.numpy_only == (kind == "numpy")]
-            share = self.limits.submission_seconds * len(todo) / len(CHECKS)
-            self._ask(kind, cells, todo, inputs, verdicts, report, time.monotonic() + share)
+            rest = [c for c in CHECKS if c.numpy_only != (kind == "numpy") and c.name not in verdicts]
+            # keep for the kinds still to come at least their share of the whole budget
+            reserve = self.limits.submission_seconds * len(rest) / len(CHECKS)
+            self._ask(kind, cells, todo, inputs, verdicts, report, max(end - reserve, time.monotonic() + 1))
         report.verdicts = [verdicts[c.name] for c in CHECKS]
         if any(v.tag == "torch_in_numpy" for v in report.verdicts):
             report.flags.append("torch_in_numpy")
@@ -220,7 +234,8 @@ class Engine:
             if time.monotonic() >= deadline:
                 for c in pending:
                     verdicts[c.name] = c.verdict(False, f"{c.part}, {c.title}: not graded: the submission used up "
-                                                 f"its {self.limits.submission_seconds:g} s.", "timeout")
+                                                 f"its time ({self.limits.submission_seconds:g} s in all) before "
+                                                 "this check.", "timeout")
                 report.flags.append("timeout")
                 return
             job = {"cells": cells, "isolate": self.isolate, "hide": self.hide,
@@ -232,13 +247,16 @@ class Engine:
             try:
                 sock.sendall(wire.dumps(job).encode() + b"\n")
                 hello = ch.next(30).get("hello")
+                with self._uid_lock:
+                    self._running[id(sock)] = hello
                 if first and hello:
                     report.notes += [n for n in hello.get("notes", []) if n not in report.notes]
                     if not hello.get("isolated") and self.isolate:
                         report.notes.append("ran without namespaces: the network and the course files were not "
                                             "hidden from this submission")
                 phase = "cells"
-                msg = ch.next(min(self.limits.cells_seconds, deadline - time.monotonic()))
+                cells_limit = max(1.0, min(self.limits.cells_seconds, deadline - time.monotonic()))
+                msg = ch.next(cells_limit)
                 if "cells" not in msg:
                     raise _Closed()
                 if first:
@@ -272,9 +290,10 @@ class Engine:
                     report.flags.append("timeout")
                 else:
                     why = "the notebook's code did not finish" if phase == "cells" else "the worker did not start"
+                    limit = cells_limit if phase == "cells" else 30
                     for c in pending:
                         verdicts[c.name] = c.verdict(False, f"{c.part}, {c.title}: not graded: {why} within "
-                                                     f"{self.limits.cells_seconds:g} s.", "timeout")
+                                                     f"{limit:.0f} s.", "timeout")
                     report.flags.append("timeout")
                     pending = []
             except _Closed as closed:
@@ -296,12 +315,16 @@ class Engine:
                                                      f"running your notebook {how} before the checks.", "crashed")
                     pending = []
             finally:
-                _kill(hello)
-                if hello:
-                    final = self._exit_message(ch, 2)
-                    if final and final.get("output") and final["output"] not in report.output:
+                _kill(hello, runner=False)
+                try:
+                    final = self._exit_message(ch, 5) if hello else None
+                    if final and isinstance(final.get("output"), str) and final["output"] not in report.output:
                         report.output = (report.output + final["output"])[-64 * 1024:]
-                sock.close()
+                finally:
+                    _kill(hello)
+                    with self._uid_lock:
+                        self._running.pop(id(sock), None)
+                    sock.close()
 
     @staticmethod
     def _exit_message(ch: _Channel, seconds: float = 2) -> dict | None:

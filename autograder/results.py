@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from pathlib import Path
 
 from .checks import CHECKS
@@ -26,7 +27,8 @@ def gradescope(report: Report) -> dict:
 def write_json(path: Path, data: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2))
+    with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:     # grades are private
+        f.write(json.dumps(data, indent=2))
     tmp.replace(path)
 
 
@@ -51,7 +53,7 @@ class CsvLog:
 
     def __init__(self, path: Path):
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.f = open(path, "w", newline="")
+        self.f = open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", newline="")
         self.w = csv.DictWriter(self.f, fieldnames=CSV_FIELDS)
         self.w.writeheader()
         self.f.flush()

@@ -40,25 +40,37 @@ def prctl(option: int, arg: int) -> None:
     _check(_libc.prctl(option, ctypes.c_ulong(arg), 0, 0, 0), "prctl")
 
 
-def isolate(hide: list[str], private_tmp: bool = True) -> list[str]:
+def isolate(hide: list[str], keep: list[str] = ()) -> list[str]:
     """In new mount, network and PID namespaces (the PID one applies to children): hide paths behind empty
-    read-only tmpfs, give /tmp and /dev/shm private small tmpfs. Returns what could not be done."""
+    tmpfs (files behind /dev/null), give /tmp and /dev/shm private small tmpfs, and bring back the folders of
+    `keep` that lived under them (the grader's own Python, when it is installed there). Returns what could not
+    be done."""
     missing = []
     unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID)
     mount("none", "/", None, MS_REC | MS_PRIVATE)
     for path in hide:
-        if os.path.exists(path):
-            try:
-                mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=4k,mode=0555")
-            except OSError as e:
-                missing.append(f"hide {path}: {e.strerror}")
-    if private_tmp:
-        for path in ("/tmp", "/dev/shm"):
+        try:
             if os.path.isdir(path):
-                try:
-                    mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777")
-                except OSError as e:
-                    missing.append(f"private {path}: {e.strerror}")
+                mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=4k,mode=0555")
+            elif os.path.exists(path):
+                mount("/dev/null", path, None, MS_BIND)
+        except OSError as e:
+            missing.append(f"hide {path}: {e.strerror}")
+    for tmp in ("/tmp", "/dev/shm"):
+        if not os.path.isdir(tmp):
+            continue
+        inside = [p for p in keep if p.startswith(tmp + "/")]
+        held = {p: os.open(p, os.O_PATH | os.O_DIRECTORY) for p in inside}
+        try:
+            mount("tmpfs", tmp, "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777")
+            for p, fd in held.items():
+                os.makedirs(p, exist_ok=True)
+                mount(f"/proc/self/fd/{fd}", p, None, MS_BIND | MS_REC)
+        except OSError as e:
+            missing.append(f"private {tmp}: {e.strerror}")
+        finally:
+            for fd in held.values():
+                os.close(fd)
     return missing
 
 

@@ -24,10 +24,16 @@ def to_data(obj, depth: int = 0):
     if isinstance(obj, np.ndarray):
         return _array(obj)
     if isinstance(obj, dict):
-        return {str(k)[:100]: to_data(v, depth + 1) for k, v in list(obj.items())[:MAX_ITEMS]}
+        return {_key(k): to_data(v, depth + 1) for k, v in list(obj.items())[:MAX_ITEMS]}
     if isinstance(obj, (list, tuple)):
         return [to_data(v, depth + 1) for v in list(obj)[:MAX_ITEMS]]
     return {"__type__": f"{type(obj).__module__}.{type(obj).__qualname__}"[:200]}
+
+
+def _key(k) -> str:
+    """A student's dict key as a string that cannot be mistaken for one of the wire's markers."""
+    k = str(k)[:100]
+    return "~" + k if k.startswith(("__", "~")) else k
 
 
 def _array(a: np.ndarray):
@@ -60,18 +66,27 @@ def dumps(data) -> str:
 
 def _hook(d):
     if "__nd__" in d and len(d) == 1:
-        code, shape, b64 = d["__nd__"]
-        dtype = _DTYPES[code]
-        shape = tuple(int(s) for s in shape)
-        raw = base64.b64decode(b64)
-        if len(raw) != int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize:
-            raise ValueError("array payload does not match its shape")
-        return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+        try:
+            code, shape, b64 = d["__nd__"]
+            dtype = _DTYPES[code]
+            shape = tuple(int(s) for s in shape)
+            if len(shape) > 32 or any(s < 0 for s in shape):
+                raise ValueError("bad shape")
+            raw = base64.b64decode(b64, validate=True)
+            if len(raw) != int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize:
+                raise ValueError("array payload does not match its shape")
+            return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+        except (KeyError, TypeError, ValueError, OverflowError) as e:
+            raise ValueError(f"malformed array: {e}") from None
     return d
 
 
 def loads(text: str):
-    return json.loads(text, object_hook=_hook)
+    """Plain data from JSON text; anything malformed raises ValueError."""
+    try:
+        return json.loads(text, object_hook=_hook)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
 
 
 def roundtrip(obj):

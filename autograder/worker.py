@@ -13,14 +13,18 @@ os.environ.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS
 
 import importlib  # noqa: E402
 import json  # noqa: E402
+import select  # noqa: E402
 import signal  # noqa: E402
 import socket  # noqa: E402
 import tempfile  # noqa: E402
+import traceback  # noqa: E402
+
+import psutil  # noqa: E402  (everything the runner needs is loaded before it hides paths)
 
 PRELOAD = ("abc argparse array bisect collections collections.abc copy csv dataclasses decimal enum fractions "
            "functools heapq inspect itertools json math numbers operator pathlib pprint random re statistics "
            "string textwrap time timeit types typing warnings contextlib traceback cProfile pstats "
-           "concurrent.futures unittest numpy numpy.linalg numpy.random numpy.testing matplotlib "
+           "concurrent.futures unittest encodings.idna numpy numpy.linalg numpy.random numpy.testing matplotlib "
            "matplotlib.pyplot").split()
 TORCH_PRELOAD = ("torch torch.nn torch.nn.functional torch.optim torch.autograd torch.func").split()
 OUTPUT_KEPT = 64 * 1024
@@ -108,8 +112,10 @@ def runner(kind: str, fd: int) -> None:
     notes = []
     isolated = False
     if job["isolate"] and sandbox.is_root():
+        # this Python and this package stay visible even when they are installed under /tmp
+        keep = sorted({os.path.realpath(p) for p in (sys.prefix, os.path.dirname(os.path.dirname(__file__)))})
         try:
-            notes += sandbox.isolate(job["hide"] + (_torch_dirs() if kind == "numpy" else []))
+            notes += sandbox.isolate(job["hide"] + (_torch_dirs() if kind == "numpy" else []), keep)
             isolated = True
         except OSError as e:
             notes.append(f"namespaces unavailable ({e.strerror})")
@@ -131,7 +137,6 @@ def runner(kind: str, fd: int) -> None:
         try:
             student(kind, job, sock, out_w, workdir, drop)
         except BaseException:
-            import traceback
             os.write(out_w, traceback.format_exc().encode())
             os._exit(70)
         finally:
@@ -150,7 +155,6 @@ def runner(kind: str, fd: int) -> None:
 
 def _drain(fd: int, pid: int) -> tuple[bytes, int]:
     """Keep the first OUTPUT_KEPT bytes the student's code prints, discard the rest, until it exits."""
-    import select
     kept, status = bytearray(), None
     while status is None:
         ready, _, _ = select.select([fd], [], [], 0.05)
@@ -167,7 +171,6 @@ def _drain(fd: int, pid: int) -> tuple[bytes, int]:
 
 def _sweep() -> None:
     """End every process the student's code left behind (they were reparented to this runner)."""
-    import psutil
     for _ in range(20):
         kids = psutil.Process().children(recursive=True)
         if not kids:
@@ -213,7 +216,7 @@ def student(kind: str, job: dict, sock: socket.socket, out_fd: int, workdir: str
     os.umask(0o077)
     if drop:
         sandbox.drop_privileges(job["uid"])
-    sandbox.limit(lim["memory"], lim["cpu"], lim["file"], 256 if drop else None)
+    sandbox.limit(lim["memory"], lim["cpu"], lim["file"], 256 if drop else len(psutil.pids()) + 256)
     if kind == "numpy":
         sys.meta_path.insert(0, probing.TorchFinder())
     probing.announce = lambda name: send(sock, {"calling": name})

@@ -20,8 +20,26 @@ FORWARD = {c.name for c in CHECKS if "forward" in c.uses} | {"train_xor"}
 needs_root = pytest.mark.skipif(not sandbox.is_root(), reason="namespaces and a separate user need root")
 
 
+LEAK_PORT = 47613          # hostile_network.py sends to this port
+
+
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
+def listener():
+    """A port on this machine that a submission must not reach."""
+    import socket
+    server = socket.socket()
+    try:
+        server.bind(("127.0.0.1", LEAK_PORT))
+    except OSError:
+        pytest.skip(f"port {LEAK_PORT} is in use")
+    server.listen()
+    server.settimeout(0.1)
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory, listener):
     folder = tmp_path_factory.mktemp("submissions")
     for name in NAMES:
         (folder / name).mkdir()
@@ -65,6 +83,10 @@ def test_correct_answers_and_harmless_noise_keep_full_marks(graded, name):
     assert r.score == r.max_score == 100, {v.check: v.message for v in r.verdicts if not v.passed}
 
 
+def test_no_submission_is_an_internal_error(graded):
+    assert not [r.student for r in graded[0].values() if "internal_error" in r.flags]
+
+
 def test_flooded_output_is_capped(graded):
     assert len(graded[0]["hostile_flood_output"].output) <= 64 * 1024
 
@@ -99,15 +121,25 @@ def test_always_equal_objects_earn_nothing(graded):
     assert BACKWARD <= failed(r)
 
 
+@needs_root
+def test_no_network_inside_the_sandbox(graded, listener):
+    import socket
+    assert graded[0]["hostile_network"].score == 100
+    with pytest.raises(socket.timeout):
+        listener.accept()
+
+
 @pytest.mark.parametrize("name,why", [("hostile_infinite_loop", "timeout"), ("hostile_exit", "crashed"),
-                                      ("hostile_memory", None)])
+                                      ("hostile_memory", None), ("hostile_segfault", "crashed")])
 def test_a_runaway_backward_loses_only_its_checks(graded, name, why):
     r = graded[0][name]
     assert failed(r) == BACKWARD, {v.check: v.message for v in r.verdicts if not v.passed}
     if why:
         assert why in r.flags
     msg = next(v.message for v in r.verdicts if v.check == "backward_W2")
-    assert {"timeout": "did not finish", "crashed": "exited with code 3", None: "MemoryError"}[why] in msg, msg
+    expected = {"hostile_infinite_loop": "did not finish", "hostile_exit": "exited with code 3",
+                "hostile_memory": "MemoryError", "hostile_segfault": "killed by SIGSEGV"}[name]
+    assert expected in msg and "`backward`" in msg, msg
 
 
 def test_a_sleeping_forward_loses_only_its_checks(graded):
@@ -168,3 +200,36 @@ def test_single_notebook_always_writes_results(tmp_path):
     data = json.loads((tmp_path / "results.json").read_text())
     assert data["score"] == 0 and len(data["tests"]) == len(CHECKS)
     assert "could not be read" in data["tests"][0]["output"]
+
+
+def test_ctrl_c_keeps_the_rows_already_graded(tmp_path):
+    """SIGINT during a folder run: the CSV keeps every finished row, and nothing is left running."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    folder = tmp_path / "subs"
+    for student, name in (("a_key", "key"), ("b_einsum", "style_einsum"), ("z_sleeper", "hostile_sleep")):
+        (folder / student).mkdir(parents=True)                # graded in this order
+        nbformat.write(submissions.fill(ANSWERS[name]), folder / student / "backprop.ipynb")
+    out = tmp_path / "grades.csv"
+    workers = lambda: {p.pid for p in psutil.process_iter(["cmdline"])
+                       if "autograder.worker" in " ".join(p.info["cmdline"] or [])}
+    before = workers()
+    proc = subprocess.Popen([sys.executable, "-m", "autograder", "grade", str(folder), "--csv", str(out),
+                             "--jobs", "1", "--no-progress", "--check-seconds", "60"],
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (not out.exists() or out.read_text().count("\n") < 3):
+        time.sleep(0.2)
+    time.sleep(1)                            # the sleeping submission is now being graded
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert "interrupted: 2 of 3 graded" in err
+    with open(out) as f:
+        assert sorted(r["student"] for r in csv.DictReader(f)) == ["a_key", "b_einsum"]
+    deadline = time.monotonic() + 10
+    while workers() - before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not workers() - before, "worker processes outlived the interrupted run"
