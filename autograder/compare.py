@@ -72,12 +72,13 @@ def ratio(received: np.ndarray, expected: np.ndarray) -> float | None:
 
 def expect(name: str, received, expected: np.ndarray, models=(), B: int | None = None,
            what: str = "") -> float:
-    """Fail unless received matches expected; name the misconception of the first model it matches."""
+    """Fail unless received matches expected; name the misconception of the first model it matches.
+    models: (tag, array) pairs, or a function giving them (only called when the answer is wrong)."""
     got = array(received, name, expected.shape)
     err = scale_error(got, expected)
     if close(got, expected):
         return err
-    for tag, model in models:
+    for tag, model in (models() if callable(models) else models):
         if close(got, model):
             raise Fail(_differs(name, got, expected, B, what), tag)
     if np.all(np.isfinite(got)) and err <= LOOSE:

@@ -39,8 +39,8 @@ HINTS = {
     "zero_init": "initialise the weights with small random values (seeded); equal weights never break the "
                  "symmetry between hidden units.",
     "not_in_place": "sgd_step updates the arrays of params in place: params[k] -= lr * grads[k].",
-    "no_learning": "train should reduce the loss: use forward, backward and sgd_step in a loop of iters steps "
-                   "and return the loss of every step.",
+    "no_learning": "train should reduce the loss: use forward, backward and sgd_step in a loop of iters steps, "
+                   "with the learning rate lr, and return the loss of every step.",
     "wrong_type": "check the return type the docstring asks for.",
     "missing_function": "define the function with exactly the name and arguments the notebook gives.",
     "exception": "",
@@ -64,4 +64,8 @@ HINTS |= {
     "precision": "",
     "unseeded": "make init_params deterministic: rng = np.random.default_rng(seed) and draw everything from rng.",
     "sign": "gradient descent subtracts: params[k] -= lr * grads[k].",
+    "missing_dX": "backward also returns dX = dZ1 @ W1.T, the gradient with respect to the input X [B, D].",
+    "stalled": "the loss went down but training stalled before separating XOR: initialise the weights with "
+               "standard deviation about 1/sqrt(fan_in) (much smaller weights, like 0.01, stall), and check lr "
+               "and iters.",
 }

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import wire
 
-_HERE = os.path.dirname(os.path.abspath(__file__))
+GRADER_DIR = os.path.dirname(os.path.abspath(__file__))
 _LIBS = tuple(os.path.dirname(m.__file__) for m in (np, contextlib))
 
 
@@ -113,7 +113,7 @@ def quiet():
 def where(exc: BaseException) -> str:
     """The line of the student's own code where an exception came from."""
     frames = [f for f in traceback.extract_tb(exc.__traceback__)
-              if not f.filename.startswith((_HERE,) + _LIBS) and "site-packages" not in f.filename]
+              if not f.filename.startswith((GRADER_DIR,) + _LIBS) and "site-packages" not in f.filename]
     if not frames:
         return ""
     f = frames[-1]

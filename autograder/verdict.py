@@ -1,7 +1,7 @@
 """What a check decides, and the base every check is built on."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -18,9 +18,6 @@ class Verdict:
     passed: bool
     message: str
     tag: str | None = None
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 class Fail(Exception):
@@ -59,13 +56,19 @@ class Check:
 
     def decide(self, inputs: dict, answer: dict) -> Verdict:
         """Judge an answer (or the error the probe reported) into a Verdict."""
-        if "__error__" in answer:
-            tag, text = hints.error_tag(answer["__error__"]), answer["__error__"]["text"]
+        err = answer.get("__error__") if isinstance(answer, dict) else {"text": "no answer came back"}
+        if err is not None:
+            err = err if isinstance(err, dict) else {}
+            tag, text = hints.error_tag(err), str(err.get("text", "your code failed"))[:1000]
             return self.verdict(False, self.say(text, tag), tag)
         try:
             note = self.judge(inputs, answer)
         except Fail as f:
             return self.verdict(False, self.say(f.message, f.tag), f.tag)
+        except Exception as e:          # what came back did not have the expected form
+            return self.verdict(False, self.say(f"what your code returned could not be judged ({type(e).__name__}: "
+                                                f"{str(e)[:200]}); check the return types the docstring asks for.",
+                                                "wrong_type"), "wrong_type")
         return self.verdict(True, f"{self.part}, {self.title}: passed. {note}".strip())
 
     def say(self, text: str, tag: str | None) -> str:

@@ -44,3 +44,15 @@ def test_seeded_bug_loses_only_what_it_breaks(name):
 
 def test_points_add_up_to_100():
     assert sum(c.points for c in CHECKS) == 100
+
+
+def test_gradient_check_is_judged_against_the_students_own_forward():
+    """A summed loss with a mean backward: a working gradient_check reports the mismatch, and earns its points."""
+    v = verdicts("bug_sum_reduction")
+    assert not v["forward_loss"].passed and v["gradient_check"].passed, v["gradient_check"].message
+
+
+def test_a_forged_payload_fails_only_the_checks_it_touches():
+    v = verdicts("hostile_forged_array")
+    assert not v["backward_W2"].passed and v["relu"].passed
+    assert all(x.tag != "internal" for x in v.values())

@@ -1,10 +1,7 @@
 """Small pieces the part modules share."""
 from __future__ import annotations
 
-import numpy as np
-
 from ..probing import StudentError
-from ..problems import problem
 from ..verdict import Fail
 
 
@@ -30,10 +27,3 @@ def need_key(grads: dict, key: str, fn: str = "backward"):
                    "missing_key")
     return grads[key]
 
-
-def problem_inputs(rng, B=None) -> dict:
-    return problem(rng, B)
-
-
-def deep_copy_params(params: dict) -> dict:
-    return {k: np.array(v, copy=True) for k, v in params.items()}

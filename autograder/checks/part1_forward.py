@@ -6,8 +6,9 @@ import numpy as np
 from .. import oracle
 from ..compare import LOOSE, array, close, expect, number, show
 from ..probing import arrays_in
+from ..problems import problem
 from ..verdict import Check, Fail
-from ._common import pair, problem_inputs
+from ._common import pair
 
 PART = "Part 1"
 
@@ -77,7 +78,7 @@ class CrossEntropy(Check):
 
 class Forward(Check):
     def inputs(self, rng):
-        return problem_inputs(rng)
+        return problem(rng)
 
     def probe(self, s, inp):
         loss, _ = pair(s.forward(inp["X"], inp["y"], inp["params"]), "forward")
@@ -96,7 +97,7 @@ class Forward(Check):
 
 class ForwardCache(Check):
     def inputs(self, rng):
-        return problem_inputs(rng)
+        return problem(rng)
 
     def probe(self, s, inp):
         _, cache = pair(s.forward(inp["X"], inp["y"], inp["params"]), "forward")

@@ -5,10 +5,10 @@ import numpy as np
 
 from .. import oracle
 from ..compare import array, close, expect, number, scale_error, show
-from ..probing import StudentError, arrays_in
+from ..probing import GRADER_DIR, arrays_in
 from ..problems import GRAD_KEYS, problem
 from ..verdict import Check, Fail
-from ._common import grads_dict, need_key, pair, problem_inputs
+from ._common import grads_dict, need_key, pair
 
 PART = "Part 2"
 BACKWARD = ("forward", "backward")
@@ -21,29 +21,34 @@ def _backward(s, inp):
 
 
 def real_gradients(value, inp) -> dict:
-    """The five gradients, of the right shapes, finite and not all zero: a real attempt, whatever its values."""
+    """The five gradients of a real attempt at backprop: the right shapes, finite, and at least one of them
+    equal to the reference or to what a known misconception gives. Behaviour checks credit nothing less."""
     grads = grads_dict(value)
-    shapes = {"W1": inp["params"]["W1"].shape, "b1": inp["params"]["b1"].shape, "W2": inp["params"]["W2"].shape,
-              "b2": inp["params"]["b2"].shape, "X": inp["X"].shape}
-    out = {k: array(need_key(grads, k), f"d{k}", shapes[k]) for k in GRAD_KEYS}
-    if not all(np.all(np.isfinite(v)) for v in out.values()) or not any(np.any(v) for v in out.values()):
-        raise Fail("this behaviour is credited for a backward that computes gradients; received NaN, inf or "
-                   "only zeros.", "wrong_value")
-    return {k: np.asarray(v) for k, v in out.items()}
+    out = {k: array(need_key(grads, k), f"d{k}", _shape(inp, k)) for k in GRAD_KEYS}
+    ref = oracle.run(inp["X"], inp["y"], inp["params"])["grads"]
+    models = [ref] + [g for _, g in oracle.misconceptions(inp["X"], inp["y"], inp["params"])]
+    if not any(close(out[k], m[k]) for k in GRAD_KEYS for m in models):
+        raise Fail("this behaviour is credited once backward computes gradients; none of the five it returned "
+                   f"is the gradient (e.g. dW2 expected {show(ref['W2'])}, received {show(out['W2'])}).",
+                   "wrong_value")
+    return out
+
+
+def _shape(inp, key) -> tuple:
+    return inp["X"].shape if key == "X" else inp["params"][key].shape
 
 
 class Shapes(Check):
     def inputs(self, rng):
-        return problem_inputs(rng)
+        return problem(rng)
 
     def probe(self, s, inp):
         return {"grads": _backward(s, inp)}
 
     def judge(self, inp, ans):
         grads = grads_dict(ans["grads"])
-        ref = oracle.run(inp["X"], inp["y"], inp["params"])["grads"]
         for k in GRAD_KEYS:
-            array(need_key(grads, k), f"d{k} (shape {SHAPES[k]})", ref[k].shape)
+            array(need_key(grads, k), f"d{k} (shape {SHAPES[k]})", _shape(inp, k))
         return ""
 
 
@@ -55,28 +60,30 @@ class Gradient(Check):
         self.key = key
 
     def inputs(self, rng):
-        return problem_inputs(rng)
+        return problem(rng)
 
     def probe(self, s, inp):
         grads = _backward(s, inp)
-        return {"grad": grads.get(self.key, {"__missing__": True}) if isinstance(grads, dict) else grads}
+        if not isinstance(grads, dict):
+            return {"has": True, "grad": grads}
+        return {"has": self.key in grads, "grad": grads.get(self.key)}
 
     def judge(self, inp, ans):
         X, y, p = inp["X"], inp["y"], inp["params"]
         got = ans["grad"]
-        if isinstance(got, dict) and got.get("__missing__"):
+        if not ans["has"]:
             raise Fail(f"backward returned no \"{self.key}\" gradient.", "missing_dX" if self.key == "X"
                        else "missing_key")
         if isinstance(got, dict):
             got = {"__type__": "dict"}
-        models = [(tag, g[self.key]) for tag, g in oracle.misconceptions(X, y, p)]
+        models = lambda: [(tag, g[self.key]) for tag, g in oracle.misconceptions(X, y, p)]
         err = expect(f"d{self.key}", got, oracle.run(X, y, p)["grads"][self.key], models, B=len(y))
         return f"(max error relative to the largest entry: {err:.1e})"
 
 
 class BatchScaling(Check):
     def inputs(self, rng):
-        return problem_inputs(rng)
+        return problem(rng)
 
     def probe(self, s, inp):
         X, y, p = inp["X"], inp["y"], inp["params"]
@@ -85,7 +92,7 @@ class BatchScaling(Check):
         return {"once": once, "twice": twice}
 
     def judge(self, inp, ans):
-        once, twice = grads_dict(ans["once"]), grads_dict(ans["twice"])
+        once, twice = real_gradients(ans["once"], inp), grads_dict(ans["twice"])
         B = len(inp["y"])
         for k in ("W1", "b1", "W2", "b2"):
             a = array(need_key(once, k), f"d{k}")
@@ -105,7 +112,7 @@ class BatchScaling(Check):
 
 class Pure(Check):
     def inputs(self, rng):
-        return problem_inputs(rng)
+        return problem(rng)
 
     def probe(self, s, inp):
         X, y, p = inp["X"], inp["y"], inp["params"]
@@ -141,46 +148,50 @@ class Pure(Check):
         return ""
 
 
-class _Counting(np.ndarray):
-    """An array that counts per-example access: indexing with an integer, or iterating over rows."""
-    hits = [0]
+def _student_lines(call) -> int:
+    """How many lines of the student's own code (not numpy's, not the grader's) run during call()."""
+    import sys
+    libs = tuple({sys.prefix, sys.base_prefix, sys.exec_prefix, GRADER_DIR})
+    count = [0]
 
-    def __getitem__(self, idx):
-        if isinstance(idx, (int, np.integer)) or (isinstance(idx, tuple) and idx
-                                                   and isinstance(idx[0], (int, np.integer))):
-            _Counting.hits[0] += 1
-        return super().__getitem__(idx)
+    def local(frame, event, arg):
+        if event == "line":
+            count[0] += 1
+        return local
 
-    def __iter__(self):
-        _Counting.hits[0] += len(self)
-        return super().__iter__()
+    def tracer(frame, event, arg):
+        return None if frame.f_code.co_filename.startswith(libs) else local
+
+    previous = sys.gettrace()
+    sys.settrace(tracer)
+    try:
+        call()
+    finally:
+        sys.settrace(previous)
+    return count[0]
 
 
 class Vectorized(Check):
-    B = 64
+    SIZES = (16, 64)
 
     def inputs(self, rng):
-        return problem(rng, self.B)
+        return {"small": problem(rng, self.SIZES[0]), "large": problem(rng, self.SIZES[1])}
 
     def probe(self, s, inp):
-        wrap = lambda a: np.asarray(a).view(_Counting)
-        _Counting.hits[0] = 0
-        try:
-            _, cache = pair(s.forward(wrap(inp["X"]), wrap(inp["y"]),
-                                     {k: wrap(v) for k, v in inp["params"].items()}), "forward")
-            forward_hits = _Counting.hits[0]
-            grads = s.backward(cache)
-        except StudentError as e:
-            # the counting arrays may upset unusual code: the plain call decides
-            return {"forward": 0, "backward": 0, "grads": _backward(s, inp), "note": e.text}
-        return {"forward": forward_hits, "backward": _Counting.hits[0] - forward_hits, "grads": grads}
+        lines, grads = {}, {}
+        for size in ("small", "large"):
+            lines[size] = _student_lines(lambda: grads.__setitem__(size, _backward(s, inp[size])))
+        return {"lines": lines, "grads": grads["large"]}
 
     def judge(self, inp, ans):
-        real_gradients(ans["grads"], inp)
-        for fn in ("forward", "backward"):
-            if ans[fn] >= self.B // 2:
-                raise Fail(f"{fn} touched single examples {ans[fn]} times for a batch of B = {self.B} "
-                           "(expected a handful of whole-batch operations).", "loop_over_examples")
+        real_gradients(ans["grads"], inp["large"])
+        small, large = (int(ans["lines"][k]) for k in ("small", "large"))
+        extra = self.SIZES[1] - self.SIZES[0]
+        if large - small >= extra:
+            raise Fail(f"forward and backward ran {small} lines of your code for a batch of {self.SIZES[0]} and "
+                       f"{large} for a batch of {self.SIZES[1]}: the work grows with the batch, so some line runs "
+                       "once per example (expected the same few whole-batch operations for any B).",
+                       "loop_over_examples")
         return ""
 
 
@@ -214,7 +225,7 @@ class NumericalGradient(Check):
                 xp[i] += sign * 1e-5
                 fd[i] = sign * (_f1(xp) - _f1(x)) / 1e-5
             one_sided.append(("one_sided", fd))
-        err = scale_error(g, _df1(x)) if g.shape == x.shape else np.inf
+        err = scale_error(g, _df1(x))
         if err > 1e-7:
             for tag, model in one_sided:
                 if close(g, model, 1e-7):
@@ -264,22 +275,38 @@ class GradientCheck(Check):
 
     def probe(self, s, inp):
         X, y, p = inp["X"], inp["y"], inp["params"]
-        return {"report": s.gradient_check(X, y, p), "grads": _backward(s, inp)}
+        report = s.gradient_check(X, y, p)
+        grads = _backward(s, inp)
+        loss = lambda: float(pair(s.forward(X, y, p), "forward")[0])
+        numeric = {}
+        for k, a in dict(p, X=X).items():            # central differences of the student's own forward
+            g = np.zeros_like(a)
+            for i in np.ndindex(a.shape):
+                old = a[i]
+                a[i] = old + 1e-5
+                plus = loss()
+                a[i] = old - 1e-5
+                minus = loss()
+                a[i] = old
+                g[i] = (plus - minus) / 2e-5
+            numeric[k] = g
+        return {"report": report, "grads": grads, "numeric": numeric}
 
     def judge(self, inp, ans):
         report, grads = grads_dict(ans["report"], "gradient_check"), grads_dict(ans["grads"])
-        ref = oracle.run(inp["X"], inp["y"], inp["params"])["grads"]
+        rel = lambda a, b: float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
         for k in GRAD_KEYS:
             r = number(need_key(report, k, "gradient_check"), f"gradient_check()[\"{k}\"]")
-            g = grads.get(k)
-            right = isinstance(g, np.ndarray) and close(g, ref[k], 1e-7)
-            if right and not r < 1e-6:
-                raise Fail(f"your backward's d{k} is correct, yet gradient_check reports a relative error of "
-                           f"{r:.2g} for it (expected below 1e-6).", "gradcheck_misreports")
-            if not right and not r > 1e-4:
-                raise Fail(f"your backward's d{k} is wrong, yet gradient_check reports a relative error of only "
-                           f"{r:.2g} for it (a working check reports more than 1e-4 here).",
+            g = array(need_key(grads, k), f"d{k}", _shape(inp, k))
+            truth = rel(g, array(ans["numeric"][k], "numeric", g.shape))
+            if truth < 1e-7 and not r < 1e-6:
+                raise Fail(f"your backward's d{k} agrees with your forward (relative error {truth:.1e} by central "
+                           f"differences), yet gradient_check reports {r:.2g} for it (expected below 1e-6).",
                            "gradcheck_misreports")
+            if truth > 1e-3 and not r > 1e-4:
+                raise Fail(f"your backward's d{k} disagrees with your forward (relative error {truth:.2g} by "
+                           f"central differences), yet gradient_check reports only {r:.2g} (a working check "
+                           "reports more than 1e-4 here).", "gradcheck_misreports")
         return ""
 
 

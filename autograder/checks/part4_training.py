@@ -5,9 +5,9 @@ import numpy as np
 
 from .. import oracle
 from ..compare import array, described, expect, show
-from ..problems import KEYS, make_xor
+from ..problems import KEYS, make_xor, problem
 from ..verdict import Check, Fail
-from ._common import grads_dict, need_key, problem_inputs
+from ._common import grads_dict, need_key, pair
 
 PART = "Part 4"
 ACCURACY = 0.9
@@ -47,7 +47,7 @@ class InitParams(Check):
 
 class SgdStep(Check):
     def inputs(self, rng):
-        p = problem_inputs(rng)["params"]
+        p = problem(rng)["params"]
         return {"params": p, "grads": {k: rng.normal(size=v.shape) for k, v in p.items()},
                 "lr": float(rng.uniform(0.01, 1.0))}
 
@@ -72,7 +72,7 @@ class SgdStep(Check):
 
 class Predict(Check):
     def inputs(self, rng):
-        return problem_inputs(rng)
+        return problem(rng)
 
     def probe(self, s, inp):
         return {"pred": s.predict(inp["X"], inp["params"])}
@@ -81,10 +81,13 @@ class Predict(Check):
         want = oracle.run(inp["X"], inp["y"], inp["params"])["Z2"].argmax(1)
         got = ans["pred"]
         if not isinstance(got, np.ndarray) or got.dtype.kind not in "iu":
-            raise Fail(f"predict should return an integer array of shape [{len(want)}], received "
-                       f"{described(got) if not isinstance(got, np.ndarray) else 'an array of dtype float'}.",
+            what = f"an array of dtype {got.dtype}" if isinstance(got, np.ndarray) else described(got)
+            raise Fail(f"predict should return an integer array of shape [{len(want)}], received {what}.",
                        "wrong_type")
-        if got.shape != want.shape or not np.array_equal(got, want):
+        if got.shape != want.shape:
+            raise Fail(f"predict returned shape {list(got.shape)}, expected one class per row, shape "
+                       f"[{len(want)}] (argmax over axis=1).", "wrong_shape")
+        if not np.array_equal(got, want):
             raise Fail(f"predict returned {got.tolist()[:8]}, expected the argmax of the logits "
                        f"{want.tolist()[:8]}.", "wrong_value")
         return ""
@@ -97,8 +100,6 @@ class TrainXor(Check):
         return {"X": X, "y": y, "X_test": Xt, "y_test": yt}
 
     def probe(self, s, inp):
-        import numpy as np
-        from ._common import pair
         params, losses = pair(s.train(inp["X"], inp["y"]), "train")
         return {"params": params, "losses": np.asarray(losses, dtype=float) if isinstance(losses, list) else losses}
 
@@ -107,7 +108,7 @@ class TrainXor(Check):
         params = {k: array(need_key(p, k, "train"), f"params[\"{k}\"] from train") for k in KEYS}
         try:
             logits = oracle.run(inp["X_test"], inp["y_test"], params)["Z2"]
-        except RuntimeError as e:
+        except (RuntimeError, IndexError, ValueError) as e:
             raise Fail(f"the parameters returned by train do not fit together: {e}", "wrong_shape")
         acc = float(np.mean(logits.argmax(1) == inp["y_test"]))
         losses = array(ans["losses"], "losses from train")
@@ -116,8 +117,9 @@ class TrainXor(Check):
                        "wrong_type")
         trend = f"the loss went from {losses[0]:.3g} to {losses[-1]:.3g} over {losses.size} iterations"
         if not acc >= ACCURACY:
+            stalled = np.isfinite(losses[-1]) and losses[-1] < 0.9 * losses[0]
             raise Fail(f"held-out XOR accuracy is {acc:.1%}, expected at least {ACCURACY:.0%}; {trend}.",
-                       "no_learning")
+                       "stalled" if stalled else "no_learning")
         return f"(held-out accuracy {acc:.1%}; {trend})"
 
 
