@@ -23,8 +23,14 @@ def configure(p, name: str) -> None:
 
 
 def run(args) -> int:
-    from . import batch, results
+    import sys
+
+    from . import batch, results, sandbox
     from .engine import Engine
+    if not sandbox.is_root():
+        print("warning: not running as root, so each submission runs in its own process with limits, but the "
+              "network and the course's files are not hidden from it. Grade as root for the full sandbox.",
+              file=sys.stderr)
     limits = Limits(check_seconds=args.check_seconds, submission_seconds=args.submission_seconds,
                     memory=args.memory_mb << 20)
     path = args.path
