@@ -13,8 +13,8 @@ c.ExecutePreprocessor.timeout = 300
 # nbgrader's kernel. BACKPROP_GRADING=kernel runs nbgrader's own in-kernel execution instead.
 if os.environ.get("BACKPROP_GRADING") != "kernel":
     c.Autograde.autograde_preprocessors = [
-        "autograder.nbgrader_hooks.EngineExecute", "nbgrader.preprocessors.IgnorePattern",
-        "nbconvert.preprocessors.ClearMetadataPreprocessor", "nbgrader.preprocessors.LimitOutput",
+        "nbgrader.preprocessors.IgnorePattern", "nbconvert.preprocessors.ClearMetadataPreprocessor",
+        "autograder.nbgrader_hooks.EngineExecute", "nbgrader.preprocessors.LimitOutput",
         "nbgrader.preprocessors.SaveAutoGrades", "nbgrader.preprocessors.AssignLatePenalties",
         "nbgrader.preprocessors.CheckCellMetadata"]
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import statistics
 import sys
 import time
 import traceback
@@ -25,7 +26,7 @@ def find(root: Path) -> list[tuple[str, Path]]:
     notebooks = [p for p in files if p.suffix == ".ipynb"]
     covered = {p.parent for p in notebooks}
     others = [p for p in files if p.suffix != ".ipynb" and p.parent not in covered and p.parent != root
-              or p.suffix != ".ipynb" and p.parent == root and p.suffix in (".py", ".json", "")]
+              or p.suffix != ".ipynb" and p.parent == root and p.suffix in (".py", "")]
     for p in notebooks + others:
         rel = p.relative_to(root).parts
         found.append((rel[0] if len(rel) > 1 else p.stem, p))
@@ -81,6 +82,7 @@ def summary(reports: list[Report], seconds: float) -> str:
     if not reports:
         return "no submissions found"
     scores = sorted(r.score for r in reports)
+    median = statistics.median(scores)
     flags = {}
     for r in reports:
         for f in r.flags:
@@ -88,7 +90,7 @@ def summary(reports: list[Report], seconds: float) -> str:
     full = sum(r.score == r.max_score for r in reports)
     lines = [f"graded {len(reports)} submissions in {seconds:.1f} s ({60 * len(reports) / max(seconds, 1e-9):.0f} "
              f"per minute)",
-             f"score: mean {sum(scores) / len(scores):.1f}, median {scores[len(scores) // 2]:g}, "
+             f"score: mean {sum(scores) / len(scores):.1f}, median {median:g}, "
              f"full marks {full}, zero {sum(s == 0 for s in scores)}"]
     if flags:
         lines.append("flags: " + ", ".join(f"{k} {v}" for k, v in sorted(flags.items())))

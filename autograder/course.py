@@ -31,7 +31,26 @@ def release(root: Path = ROOT) -> Path:
     """Regenerate release/ (student version) and solutions/ (executed answer key) from source/."""
     nbgrader("generate_assignment", ASSIGNMENT, "--force", cwd=root)
     nbgrader("generate_solution", ASSIGNMENT, "--force", cwd=root)
+    _steady(root / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
     return root / "release" / ASSIGNMENT
+
+
+def _steady(path: Path) -> None:
+    """The executed answer key without what changes from run to run: timings, and how streams were split."""
+    nb = nbformat.read(path, 4)
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        if cell.cell_type != "code":
+            continue
+        merged = []
+        for out in cell.outputs:
+            if merged and out.output_type == "stream" and merged[-1].output_type == "stream" \
+                    and merged[-1].name == out.name:
+                merged[-1].text += out.text
+            else:
+                merged.append(out)
+        cell.outputs = merged
+    nbformat.write(nb, path)
 
 
 def new_course(dest: Path) -> Path:
@@ -73,6 +92,7 @@ def stand_in_for_unreadable(course: Path) -> list[str]:
         note.id = "unreadable-submission"
         stand_in = nbformat.from_dict(blank)
         stand_in.cells = [note] + list(blank.cells)
+        stand_in.metadata["backprop"] = {"unreadable": reason}
         nbformat.write(stand_in, path)
         replaced.append(path.parent.parent.name)
     return replaced
@@ -115,6 +135,8 @@ def demo(dest: Path, names: list[str] | None = None) -> list[dict]:
         democlass.build(course)
         roster = course / "roster.csv"
         nbgrader("db", "student", "import", str(roster), cwd=course)
+    print(f"autograding {len(list((course / 'submitted').iterdir()))} submissions with nbgrader and the engine, "
+          f"then feedback, export and the class report (about two minutes)...", flush=True)
     autograde(course)
     from .__main__ import main
     main(["report", str(course), "--out", str(course / "report.html"), "--title", "Demo class: backprop"])

@@ -208,6 +208,12 @@ class Engine:
             verdicts = [c.verdict(False, f"{c.part}, {c.title}: not graded: {problem}", "unreadable")
                         for c in CHECKS]
             return Report(str(path), student, verdicts, [problem], ["unreadable"], seconds=time.monotonic() - start)
+        stand_in = nb.metadata.get("backprop", {}).get("unreadable")
+        if stand_in:                    # the course kept the original and graded the blank notebook in its place
+            verdicts = [c.verdict(False, f"{c.part}, {c.title}: not graded: the file as submitted could not be read "
+                                  f"({stand_in})", "unreadable") for c in CHECKS]
+            return Report(str(path), student, verdicts, [str(stand_in)], ["unreadable"],
+                          seconds=time.monotonic() - start)
         key = hashlib.sha256(data).hexdigest()
         inputs = {c.name: c.inputs(rng_for(c.name, key, self.secret)) for c in CHECKS}
         report = Report(str(path), student, [])
@@ -261,9 +267,10 @@ class Engine:
                     raise _Closed()
                 if first:
                     report.notes += [f"{kind} worker: {e}" for e in msg.get("cells", []) if isinstance(e, str)]
-                    if msg.get("tampered"):
+                    note = f"replaced {', '.join(map(str, msg.get('tampered') or []))} (no effect on grading)"
+                    if msg.get("tampered") and note not in report.notes:
                         report.flags.append("tampering")
-                        report.notes.append(f"replaced {', '.join(map(str, msg['tampered']))} (no effect on grading)")
+                        report.notes.append(note)
                 first = False
                 phase = "checks"
                 while pending:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import atexit
 import os
 import tempfile
+import textwrap
 from pathlib import Path
 
 import nbformat
@@ -40,6 +41,11 @@ def _shared_engine(course_root: Path):
     return _engine
 
 
+def _wrapped(message: str) -> str:
+    """Lines that fit a feedback page without scrolling sideways."""
+    return "\n".join(textwrap.fill(line, 110, subsequent_indent="  ") for line in message.splitlines())
+
+
 class EngineExecute(NbGraderPreprocessor):
     """In place of nbgrader's Execute during autograde: the engine grades the notebook in its sandbox, and
     each test cell's output becomes its check's verdict (an error output when it failed), so nbgrader's
@@ -60,12 +66,14 @@ class EngineExecute(NbGraderPreprocessor):
                 continue
             if gid in verdicts and utils.is_grade(cell) and not utils.is_solution(cell):
                 v = verdicts[gid]
-                cell.outputs = [new_output("stream", name="stdout", text=v.message + "\n")] if v.passed else [
-                    new_output("error", ename="CheckFailed", evalue=v.message, traceback=[v.message])]
+                text = _wrapped(v.message)
+                cell.outputs = [new_output("stream", name="stdout", text=text + "\n")] if v.passed else [
+                    new_output("error", ename="CheckFailed", evalue=text, traceback=[text])]
             errors = [n.split(": ", 2)[-1] for n in report.notes if f"cell {gid}:" in n]
             if errors and gid not in BY_NAME:
                 cell.outputs = [new_output("stream", name="stdout", text=f"When graded, this cell failed: "
                                                                          f"{errors[0]}\n")]
+        nb.metadata["backprop"] = {"flags": report.flags, "notes": report.notes}       # read by the class report
         if report.flags or report.notes:
             self.log.info("%s: %s", student, "; ".join(report.flags + report.notes)[:500])
         return nb, resources

@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 
-from . import wire
+from . import reference, wire
 
 GRADER_DIR = os.path.dirname(os.path.abspath(__file__))
 _LIBS = tuple(os.path.dirname(m.__file__) for m in (np, contextlib))
@@ -160,12 +160,34 @@ class Student:
         return call
 
 
+@contextlib.contextmanager
+def primitives_fixed(ns: dict, active: bool = True):
+    """While a later function is graded, Part 1 primitives that fail their own check are correct ones."""
+    swapped = {}
+    if active:
+        with quiet():
+            fixes = reference.broken_primitives(ns)
+        swapped = {k: ns.get(k, _ABSENT) for k in fixes}
+        ns.update(fixes)
+    try:
+        yield
+    finally:
+        for k, v in swapped.items():
+            if v is _ABSENT:
+                ns.pop(k, None)
+            else:
+                ns[k] = v
+
+
+_ABSENT = object()
+
+
 def ask(check, ns: dict, inputs: dict):
     """Run the check's probe against the student's namespace; return what the grader may see."""
     _Poison.touched.clear()
     block = torch_blocked(ns) if check.numpy_only else contextlib.nullcontext()
     try:
-        with quiet(), block:
+        with quiet(), block, primitives_fixed(ns, check.name not in reference.PRIMITIVES):
             _Poison.armed = check.numpy_only
             try:
                 answer = check.probe(Student(ns), copy.deepcopy(inputs))

@@ -171,6 +171,9 @@ def load_course(course: Path, out_dir: Path) -> list[dict]:
             except Exception as exc:        # missing or broken: the scores still count
                 nb = None
                 notes.append(f"autograded notebook not readable ({type(exc).__name__})")
+            record = nb.metadata.get("backprop", {}) if nb else {}      # written by the engine's preprocessor
+            flags |= {str(f) for f in record.get("flags", [])}
+            notes += [str(n) for n in record.get("notes", [])]
             for cell in nb.cells if nb else []:
                 if cell.get("id") == "unreadable-submission":
                     flags.add("unreadable")
@@ -364,8 +367,8 @@ def _attention(subs: list[dict], inferred: bool) -> str:
     out = [_section("attention", "Submissions that need an instructor's eye", "Submissions the grader flagged, "
                     "grouped by flag, with what it noted. Their scores may not reflect what the students know: read "
                     "each one and regrade or follow up as the flag suggests." + (
-                        " nbgrader's gradebook keeps no flags: these are read from the messages, and tampering "
-                        "shows only in the log of <code>nbgrader autograde</code>." if inferred else ""))]
+                        " nbgrader's gradebook keeps no flags: these are read from the record the engine leaves "
+                        "in each autograded notebook, and from the messages." if inferred else ""))]
     for flag in list(FLAGS) + sorted({f for s in flagged for f in s["flags"]} - set(FLAGS)):
         group = [s for s in flagged if flag in s["flags"]]
         if not group:

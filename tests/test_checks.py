@@ -48,7 +48,7 @@ def test_points_add_up_to_100():
 
 def test_gradient_check_is_judged_against_the_students_own_forward():
     """A summed loss with a mean backward: a working gradient_check reports the mismatch, and earns its points."""
-    v = verdicts("bug_sum_reduction")
+    v = verdicts("bug_forward_sum")
     assert not v["forward_loss"].passed and v["gradient_check"].passed, v["gradient_check"].message
 
 

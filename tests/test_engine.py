@@ -1,13 +1,12 @@
 """The engine on correct, buggy, broken and hostile submissions, graded as one batch."""
 import csv
 import json
-import os
 
 import nbformat
 import psutil
 import pytest
 
-from autograder import batch, results, sandbox, submissions
+from autograder import batch, sandbox, submissions
 from autograder.checks import BY_NAME, CHECKS
 from autograder.engine import Engine, Limits
 

@@ -108,6 +108,20 @@ def test_unreadable_file_is_kept_and_explained(graded):
     assert "could not be read as a notebook" in text and "NotJSONError" in text
 
 
+def test_the_stand_in_for_an_unreadable_file_is_flagged_by_the_engine_too(graded):
+    from autograder.engine import Engine
+    with Engine() as engine:
+        report = engine.grade(graded / "submitted" / "not_a_notebook" / "backprop" / "backprop.ipynb")
+    assert report.flags == ["unreadable"] and "NotJSONError" in report.notes[0]
+
+
+def test_the_class_report_of_an_nbgrader_course_shows_the_engines_flags(graded):
+    from autograder.__main__ import main
+    assert main(["report", str(graded), "--out", str(graded / "report.html")]) == 0
+    text = unescape(re.sub(r"<[^>]+>", "", (graded / "report.html").read_text()))
+    assert "tampering" in text and "replaced numpy.allclose" in text
+
+
 def test_feedback_names_the_misconception(graded):
     _, text = _feedback_text(graded, "bug_torch_in_numpy")
     assert "NumPy only" in text or "NumPy-only" in text

@@ -1,8 +1,6 @@
 """The class report: a self-contained HTML page from Gradescope results or an nbgrader gradebook."""
-import json
 import re
 import statistics
-from pathlib import Path
 
 import pytest
 
@@ -11,8 +9,8 @@ from autograder.__main__ import main
 from autograder.checks import BY_NAME, CHECKS
 from autograder.engine import Report
 from autograder.hints import HINTS
+from browser_helpers import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACT = submissions.ROOT / "build" / "artifacts" / "report.png"
 SCRIPT_NOTE = "<script>alert(1)</script>"
 HOSTILE_NAME = "mallory <img src=x onerror=alert(2)>"
@@ -163,9 +161,7 @@ def test_page_in_a_browser(built):
     out, _, _ = built
     requests, dialogs = [], []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1200, "height": 900})
             page.on("request", lambda r: requests.append(r.url))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import oracle
-from ..compare import LOOSE, array, close, expect, number, show
+from ..compare import array, close, expect, number, show
 from ..probing import arrays_in
 from ..problems import problem
 from ..verdict import Check, Fail
@@ -108,7 +108,7 @@ class ForwardCache(Check):
         found = [a for a in ans["arrays"] if isinstance(a, np.ndarray)]
         for names, keys in ((("Z1", "H1"), ("Z1", "H1")), (("Z2", "softmax(Z2)"), ("Z2", "P"))):
             want = [ref[k] for k in keys]
-            if not any(close(a, w, LOOSE) for a in found for w in want):
+            if not any(close(a, w, 1e-6) for a in found for w in want):
                 raise Fail(f"the cache from forward holds no array equal to {names[0]} or {names[1]} "
                            f"(shape {list(want[0].shape)}); found arrays of shapes "
                            f"{[list(a.shape) for a in found][:8]}. backward(cache) needs the activations "

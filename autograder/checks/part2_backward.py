@@ -58,6 +58,7 @@ class Gradient(Check):
     def __init__(self, key: str, points: float):
         super().__init__(f"backward_{key}", PART, f"backward d{key}", points, uses=BACKWARD)
         self.key = key
+        self.weight = {"b1": "W1", "b2": "W2"}.get(key)        # tells a bias mean from a doubled 1/B
 
     def inputs(self, rng):
         return problem(rng)
@@ -66,7 +67,7 @@ class Gradient(Check):
         grads = _backward(s, inp)
         if not isinstance(grads, dict):
             return {"has": True, "grad": grads}
-        return {"has": self.key in grads, "grad": grads.get(self.key)}
+        return {"has": self.key in grads, "grad": grads.get(self.key), "weight": grads.get(self.weight)}
 
     def judge(self, inp, ans):
         X, y, p = inp["X"], inp["y"], inp["params"]
@@ -76,8 +77,15 @@ class Gradient(Check):
                        else "missing_key")
         if isinstance(got, dict):
             got = {"__type__": "dict"}
-        models = lambda: [(tag, g[self.key]) for tag, g in oracle.misconceptions(X, y, p)]
-        err = expect(f"d{self.key}", got, oracle.run(X, y, p)["grads"][self.key], models, B=len(y))
+        ref = oracle.run(X, y, p)["grads"]
+
+        def models():
+            pairs = [(tag, g[self.key]) for tag, g in oracle.misconceptions(X, y, p)]
+            w = ans.get("weight")
+            if self.weight and close(w, ref[self.weight] / len(y)):      # the weights too: 1/B applied twice
+                pairs.sort(key=lambda tm: tm[0] != "doubled_inv_B")
+            return pairs
+        err = expect(f"d{self.key}", got, ref[self.key], models, B=len(y))
         return f"(max error relative to the largest entry: {err:.1e})"
 
 
@@ -103,8 +111,11 @@ class BatchScaling(Check):
                 raise Fail(f"duplicating the batch (B = {B} -> {2 * B}) doubled d{k} ({show(a)} -> {show(b)}); "
                            "a mean loss leaves parameter gradients unchanged.", "missing_inv_B")
             if close(b, a / 2):
+                weights_fine = all(close(array(twice.get(w), w, once[w].shape), once[w]) for w in ("W1", "W2")
+                                   if isinstance(twice.get(w), np.ndarray))
                 raise Fail(f"duplicating the batch (B = {B} -> {2 * B}) halved d{k} ({show(a)} -> {show(b)}); "
-                           "a mean loss leaves parameter gradients unchanged.", "doubled_inv_B")
+                           "a mean loss leaves parameter gradients unchanged.",
+                           "bias_mean" if k in ("b1", "b2") and weights_fine else "doubled_inv_B")
             raise Fail(f"duplicating the batch changed d{k} from {show(a)} to {show(b)}; a mean loss leaves "
                        "parameter gradients unchanged.", "wrong_value")
         return ""
@@ -116,7 +127,6 @@ class Pure(Check):
 
     def probe(self, s, inp):
         X, y, p = inp["X"], inp["y"], inp["params"]
-        p0 = {k: v.copy() for k, v in p.items()}
         _, cache = pair(s.forward(X, y, p), "forward")
         before = [a.copy() for a in arrays_in(cache)]
         first = s.backward(cache)
@@ -299,6 +309,10 @@ class GradientCheck(Check):
             r = number(need_key(report, k, "gradient_check"), f"gradient_check()[\"{k}\"]")
             g = array(need_key(grads, k), f"d{k}", _shape(inp, k))
             truth = rel(g, array(ans["numeric"][k], "numeric", g.shape))
+            if truth < 1e-7 and 1e-6 <= r < 1e-3:
+                raise Fail(f"your backward's d{k} agrees with your forward (relative error {truth:.1e} by central "
+                           f"differences), yet gradient_check reports {r:.2g}: the size of a one-sided "
+                           "difference's error.", "one_sided")
             if truth < 1e-7 and not r < 1e-6:
                 raise Fail(f"your backward's d{k} agrees with your forward (relative error {truth:.1e} by central "
                            f"differences), yet gradient_check reports {r:.2g} for it (expected below 1e-6).",

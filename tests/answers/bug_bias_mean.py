@@ -1,6 +1,7 @@
 """Seeded bug: bias gradients averaged over the batch instead of summed.
 fails: backward_b2 bias_mean
 fails: backward_b1 bias_mean
+fails: backward_batch_scaling bias_mean
 """
 
 # %% answer_backward

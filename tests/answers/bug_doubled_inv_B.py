@@ -1,5 +1,6 @@
 """Seeded bug: 1/B applied again in dW2 and db2 after it was already in dZ2.
 fails: backward_W2 doubled_inv_B
+fails: backward_b2 doubled_inv_B
 fails: backward_batch_scaling doubled_inv_B
 """
 

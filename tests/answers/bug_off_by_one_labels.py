@@ -1,6 +1,5 @@
 """Seeded bug: labels treated as 1-based (y - 1) in the loss and in dZ2.
 fails: cross_entropy off_by_one_labels
-fails: forward_loss off_by_one_labels
 fails: backward_W2 off_by_one_labels
 """
 

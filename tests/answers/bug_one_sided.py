@@ -1,6 +1,6 @@
 """Seeded bug: numerical_gradient takes one-sided differences (f(x + eps) - f(x)) / eps.
 fails: numerical_gradient one_sided
-fails: gradient_check gradcheck_misreports
+fails: gradient_check one_sided
 """
 
 # %% answer_gradcheck

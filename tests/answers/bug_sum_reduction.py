@@ -1,6 +1,5 @@
 """Seeded bug: cross_entropy sums over the batch instead of taking the mean.
 fails: cross_entropy sum_reduction
-fails: forward_loss sum_reduction
 """
 
 # %% answer_activations
