@@ -73,7 +73,8 @@ class EngineExecute(NbGraderPreprocessor):
             if errors and gid not in BY_NAME:
                 cell.outputs = [new_output("stream", name="stdout", text=f"When graded, this cell failed: "
                                                                          f"{errors[0]}\n")]
-        nb.metadata["backprop"] = {"flags": report.flags, "notes": report.notes}       # read by the class report
+        nb.metadata["backprop"] = {"flags": report.flags, "notes": report.notes,       # read by the class report
+                                   "tags": {v.check: v.tag for v in report.verdicts if not v.passed}}
         if report.flags or report.notes:
             self.log.info("%s: %s", student, "; ".join(report.flags + report.notes)[:500])
         return nb, resources

@@ -147,8 +147,9 @@ def load_results(folder: Path) -> list[dict]:
 
 def tag_of(message: str) -> str:
     """The misconception a message names: its "Likely cause" is one of HINTS, else an engine outcome."""
-    cause = message.rsplit("\nLikely cause: ", 1)[-1].strip() if "\nLikely cause: " in message else ""
-    hinted = [tag for tag, hint in HINTS.items() if hint and hint == cause]
+    flat = " ".join(message.split())                     # feedback wraps long lines
+    cause = flat.rsplit(" Likely cause: ", 1)[-1] if " Likely cause: " in flat else ""
+    hinted = [tag for tag, hint in HINTS.items() if hint and " ".join(hint.split()) == cause]
     outcome = [tag for tag, pattern in ENGINE_MESSAGES if pattern.search(message)]
     return (hinted + outcome + ["other"])[0]
 
@@ -186,7 +187,8 @@ def load_course(course: Path, out_dir: Path) -> list[dict]:
             for g in grades:
                 passed = (g.score or 0) >= g.max_score
                 msg = "" if passed else messages.get(g.name, "(no message in the autograded notebook)")
-                checks.append(_check(g.name, passed, g.score, g.max_score, "" if passed else tag_of(msg), msg))
+                tag = "" if passed else record.get("tags", {}).get(g.name) or tag_of(msg)
+                checks.append(_check(g.name, passed, g.score, g.max_score, tag, msg))
             flags |= {TAG_FLAG[c["tag"]] for c in checks if c["tag"] in TAG_FLAG}
             feedback = course / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html"
             href = quote(os.path.relpath(feedback.resolve(), out_dir).replace(os.sep, "/")) \
