@@ -30,7 +30,7 @@ FLAGS = {   # flag -> what it means and what to do
                "checks it took down scored zero. Read the notes and the submission.",
     "torch_in_numpy": "The code used torch in a NumPy-only part (Parts 1, 2 and 4), which scores zero there. "
                       "Usually a misreading of the task; the student's feedback says so.",
-    "tampering": "The submission replaced locked cells or talked to the grader out of turn. Grading was not "
+    "tampering": "The notebook replaced builtins, numpy or json functions, or sent the grader messages out of turn. Grading was not "
                  "affected, but the code deserves a look for academic integrity.",
     "unreadable": "The file could not be read as a notebook and was graded as a blank one. Ask the student for "
                   "the right file.",
