@@ -20,14 +20,16 @@ def find(root: Path) -> list[tuple[str, Path]]:
     """(student, path) for every submission below root: each notebook, or, in a folder with no notebook,
     whatever single file was handed in (so it still gets a row). nbgrader's submitted/<student>/<assignment>/
     layout names the student by the first folder."""
-    found = []
     files = [p for p in sorted(root.rglob("*")) if p.is_file() and not any(
         part.startswith(".") for part in p.relative_to(root).parts)]
     notebooks = [p for p in files if p.suffix == ".ipynb"]
     covered = {p.parent for p in notebooks}
-    others = [p for p in files if p.suffix != ".ipynb" and p.parent not in covered and p.parent != root
-              or p.suffix != ".ipynb" and p.parent == root and p.suffix in (".py", "")]
-    for p in notebooks + others:
+    others = {}                                 # one row for each folder that holds no notebook
+    for p in files:
+        if p.suffix != ".ipynb" and p.parent not in covered and (p.parent != root or p.suffix == ".py"):
+            others.setdefault(p if p.parent == root else p.parent, p)
+    found = []
+    for p in notebooks + list(others.values()):
         rel = p.relative_to(root).parts
         found.append((rel[0] if len(rel) > 1 else p.stem, p))
     return found

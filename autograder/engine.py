@@ -208,12 +208,6 @@ class Engine:
             verdicts = [c.verdict(False, f"{c.part}, {c.title}: not graded: {problem}", "unreadable")
                         for c in CHECKS]
             return Report(str(path), student, verdicts, [problem], ["unreadable"], seconds=time.monotonic() - start)
-        stand_in = nb.metadata.get("backprop", {}).get("unreadable")
-        if stand_in:                    # the course kept the original and graded the blank notebook in its place
-            verdicts = [c.verdict(False, f"{c.part}, {c.title}: not graded: the file as submitted could not be read "
-                                  f"({stand_in})", "unreadable") for c in CHECKS]
-            return Report(str(path), student, verdicts, [str(stand_in)], ["unreadable"],
-                          seconds=time.monotonic() - start)
         key = hashlib.sha256(data).hexdigest()
         inputs = {c.name: c.inputs(rng_for(c.name, key, self.secret)) for c in CHECKS}
         report = Report(str(path), student, [])
@@ -357,6 +351,9 @@ def _read_notebook(path: Path, data: bytes):
     except Exception as e:
         first = str(e).strip().splitlines()[0][:200] if str(e).strip() else ""
         return None, f"{path.name} could not be read as a notebook ({type(e).__name__}: {first})."
+    stand_in = nb.metadata.get("backprop", {}).get("unreadable")
+    if stand_in:                        # the course kept the original and put the blank notebook in its place
+        return None, f"the file as submitted could not be read ({stand_in})."
     return nb, ""
 
 

@@ -11,10 +11,13 @@ from .engine import Report
 
 
 def gradescope(report: Report) -> dict:
-    tests = [{"name": f"{v.part}: {v.title}", "number": f"{v.part[-1]}.{i + 1}", "score": v.points,
-              "max_score": v.max_points, "status": "passed" if v.passed else "failed", "output": v.message,
-              "visibility": "visible", "tags": [v.tag] if v.tag else []}
-             for i, v in enumerate(report.verdicts)]
+    within = {}                                 # numbered within each part: 1.1, 1.2, ..., 2.1, ...
+    tests = []
+    for v in report.verdicts:
+        within[v.part] = within.get(v.part, 0) + 1
+        tests.append({"name": f"{v.part}: {v.title}", "number": f"{v.part[-1]}.{within[v.part]}",
+                      "score": v.points, "max_score": v.max_points, "status": "passed" if v.passed else "failed",
+                      "output": v.message, "visibility": "visible", "tags": [v.tag] if v.tag else []})
     summary = [f"Autograded score: {report.score:g} / {report.max_score:g}."] + report.notes
     return {"score": report.score, "output": "\n".join(summary), "output_format": "text",
             "visibility": "visible", "stdout_visibility": "hidden", "tests": tests,

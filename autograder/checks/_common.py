@@ -1,6 +1,7 @@
 """Small pieces the part modules share."""
 from __future__ import annotations
 
+from ..compare import described
 from ..probing import StudentError
 from ..verdict import Fail
 
@@ -16,7 +17,6 @@ def pair(result, fn: str):
 
 def grads_dict(value, fn: str = "backward") -> dict:
     if not isinstance(value, dict) or "__type__" in value:
-        from ..compare import described
         raise Fail(f"`{fn}` should return a dict of gradients, returned {described(value)}.", "wrong_type")
     return value
 

@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import oracle
 from ..compare import array, described, expect, show
-from ..problems import KEYS, make_xor, problem
+from ..problems import KEYS, dims, make_xor, problem
 from ..verdict import Check, Fail
 from ._common import grads_dict, need_key, pair
 
@@ -15,7 +15,6 @@ ACCURACY = 0.9
 
 class InitParams(Check):
     def inputs(self, rng):
-        from ..problems import dims
         _, D, H, C = dims(rng)
         return {"D": D, "H": H, "C": C, "seed": int(rng.integers(0, 1000))}
 
