@@ -6,14 +6,18 @@ the torch checks in another, and judge every answer in this process. A check tha
 is failed alone; the process is restarted for the checks after it."""
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import json
 import os
 import secrets
+import shutil
 import select
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -21,7 +25,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import notebook, wire
+from . import notebook, sandbox, wire
 from .checks import CHECKS
 from .problems import rng_for
 from .submissions import RELEASE, ROOT
@@ -51,6 +55,7 @@ class Report:
     flags: list[str] = field(default_factory=list)
     output: str = ""
     seconds: float = 0.0
+    sandbox: str = ""                   # the isolation it was graded under
 
     @property
     def score(self) -> float:
@@ -67,6 +72,10 @@ class _Timeout(Exception):
 
 class _Closed(Exception):
     pass
+
+
+class _Refused(Exception):
+    """The job's sandbox could not be set up: its code was not run."""
 
 
 class _Channel:
@@ -114,6 +123,7 @@ class _Zygote:
         self._start()
 
     def _start(self):
+        """Start the warm process; it answers `ready` with what the sandbox can do here."""
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         env = {k: v for k, v in os.environ.items() if k in _ENV_KEPT}      # no secrets or credentials
         env["PYTHONPATH"] = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
@@ -124,8 +134,10 @@ class _Zygote:
         theirs.close()
         self.ctrl = mine
         mine.settimeout(120)
-        if mine.recv(16) != b"ready":
+        hello = mine.recv(1 << 16)
+        if not hello.startswith(b"ready "):
             raise RuntimeError(f"the {self.kind} worker did not start: {self.proc.stderr.read().decode()[-2000:]}")
+        self.found = json.loads(hello[6:])
         mine.settimeout(None)
 
     def spawn(self) -> socket.socket:
@@ -157,45 +169,101 @@ def _kill(hello: dict | None, runner: bool = True) -> None:
                 pass
 
 
-def hidden_paths(extra: list[Path] = ()) -> list[str]:
-    """What a submission must not read: the master notebook, the answer key, the answers, the gradebook,
-    the submissions and what the grader writes."""
-    paths = [ROOT / "source", ROOT / "solutions", ROOT / "tests", ROOT / "gradebook.db", *extra]
-    return sorted({str(Path(p).resolve()) for p in paths})        # each is hidden if it exists when a job starts
+class SandboxUnavailable(RuntimeError):
+    """The grader cannot isolate submissions here and was not told to grade without isolation."""
+
+
+class _UidPool:
+    """User ids for jobs when grading as root, unique across every grader on the machine: each id is held
+    with a lock file for as long as its job runs."""
+
+    def __init__(self):
+        self.dir = Path("/run/backprop-by-hand-uids" if os.path.isdir("/run") else
+                        Path(tempfile.gettempdir()) / "backprop-by-hand-uids")
+        self.dir.mkdir(mode=0o700, exist_ok=True)
+        self.next, self.lock = secrets.randbelow(sandbox.UID_COUNT), threading.Lock()
+
+    def take(self) -> tuple[int, int]:
+        for _ in range(sandbox.UID_COUNT):
+            with self.lock:
+                self.next = (self.next + 1) % sandbox.UID_COUNT
+                uid = sandbox.UID_BASE + self.next
+            fd = os.open(self.dir / f"{uid}.lock", os.O_CREAT | os.O_RDWR, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return uid, fd
+            except BlockingIOError:
+                os.close(fd)
+        raise RuntimeError("every sandbox user id is in use")
+
+    @staticmethod
+    def give_back(fd: int | None) -> None:
+        if fd is not None:
+            os.close(fd)
 
 
 class Engine:
-    def __init__(self, limits: Limits | None = None, secret: str | None = None, isolate: bool = True,
-                 hide: list[Path] = ()):
+    def __init__(self, limits: Limits | None = None, secret: str | None = None, unsafe: bool = False):
+        """Start the warm workers and measure the sandbox. Raises SandboxUnavailable when submissions could
+        not be isolated here, unless `unsafe` (grading without isolation, recorded in every report)."""
         self.limits = limits or Limits()
         self.secret = secret or os.environ.get("BACKPROP_SECRET") or secrets.token_hex(16)
-        self.isolate = isolate
-        self.hide = hidden_paths(list(hide))
         self.release = nbformat.read(RELEASE, 4)
-        self._zygotes = {k: _Zygote(k) for k in ("numpy", "torch")}
-        self._uid = 0
-        self._uid_lock = threading.Lock()
         self._running: dict[int, dict] = {}         # job id -> its hello (the pids to kill)
+        self._lock = threading.Lock()
+        self._zygotes = {}
+        try:
+            for kind in ("numpy", "torch"):
+                self._zygotes[kind] = _Zygote(kind)
+            self._decide(unsafe)
+        except BaseException:
+            self.close()
+            raise
+        self._uids = _UidPool() if self.found["uid"] else None
+        self._scratch = None if "namespaces" in self.layers else tempfile.mkdtemp(prefix="backprop-jobs-")
+        if self._scratch and self._uids:
+            os.chmod(self._scratch, 0o711)
+
+    def _decide(self, unsafe: bool) -> None:
+        """The layers every job gets: those that took effect in every kind of worker."""
+        found = [z.found for z in self._zygotes.values()]
+        self.found = {"root": sandbox.is_root(),
+                      "namespaces": all(f["namespaces"] for f in found),
+                      "landlock": min(f["landlock"] for f in found),
+                      "seccomp": all(f["seccomp"] for f in found),
+                      "uid": all(f["uid"] for f in found),
+                      "errors": sorted({e for f in found for e in f["errors"]})}
+        self.found["files_blocked"] = all(f.get("files_blocked") for f in found)
+        self.found["network_blocked"] = all(f.get("network_blocked") for f in found)
+        self.layers = [layer for layer in sandbox.LAYERS if self.found[layer]]
+        self.missing = sandbox.missing(self.found)
+        self.sandbox = sandbox.describe(self.found)
+        if self.missing and not unsafe:
+            raise SandboxUnavailable(
+                "Refusing to grade: submissions cannot be isolated on this machine. Missing: "
+                + "; ".join(self.missing) + ". Sandbox layers that work here: " + self.sandbox + "."
+                + (" Why: " + " | ".join(self.found["errors"]) if self.found["errors"] else "")
+                + " To grade anyway, trusting every submission with your account's rights, pass "
+                  "--unsafe-no-sandbox (recorded in every result).")
+        if unsafe:
+            self.sandbox = f"UNSAFE (--unsafe-no-sandbox): {self.sandbox}"
 
     def close(self):
         """Stop every job still running, then the warm workers."""
-        with self._uid_lock:
+        with self._lock:
             running = list(self._running.values())
         for hello in running:
             _kill(hello)
         for z in self._zygotes.values():
             z.close()
+        if getattr(self, "_scratch", None):
+            shutil.rmtree(self._scratch, ignore_errors=True)
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         self.close()
-
-    def _next_uid(self) -> int:
-        with self._uid_lock:
-            self._uid = (self._uid + 1) % 1000
-            return 62000 + self._uid
 
     # ------------------------------------------------------------------ one submission
     def grade(self, path: Path, student: str | None = None) -> Report:
@@ -207,10 +275,11 @@ class Engine:
         if nb is None:
             verdicts = [c.verdict(False, f"{c.part}, {c.title}: not graded: {problem}", "unreadable")
                         for c in CHECKS]
-            return Report(str(path), student, verdicts, [problem], ["unreadable"], seconds=time.monotonic() - start)
+            return Report(str(path), student, verdicts, [problem], ["unreadable"], seconds=time.monotonic() - start,
+                          sandbox=self.sandbox)
         key = hashlib.sha256(data).hexdigest()
         inputs = {c.name: c.inputs(rng_for(c.name, key, self.secret)) for c in CHECKS}
-        report = Report(str(path), student, [])
+        report = Report(str(path), student, [], sandbox=self.sandbox)
         cells = _cells_to_run(nb, self.release)
         verdicts = {}
         end = start + self.limits.submission_seconds
@@ -238,25 +307,24 @@ class Engine:
                                                  "this check.", "timeout")
                 report.flags.append("timeout")
                 return
-            job = {"cells": cells, "isolate": self.isolate, "hide": self.hide,
-                   "uid": self._next_uid(), "limits": {"memory": self.limits.memory, "cpu": self.limits.cpu,
-                                                       "file": self.limits.file},
+            uid, uid_lock = self._uids.take() if self._uids else (None, None)
+            job = {"cells": cells, "layers": self.layers, "uid": uid, "scratch": self._scratch,
+                   "limits": {"memory": self.limits.memory, "cpu": self.limits.cpu, "file": self.limits.file},
                    "questions": [{"check": c.name, "inputs": wire.dumps(inputs[c.name])} for c in pending]}
             sock = self._zygotes[kind].spawn()
             ch, hello, phase = _Channel(sock), None, "start"
             try:
                 sock.sendall(wire.dumps(job).encode() + b"\n")
                 hello = ch.next(30).get("hello")
-                with self._uid_lock:
+                with self._lock:
                     self._running[id(sock)] = hello
-                if first and hello:
-                    report.notes += [n for n in hello.get("notes", []) if n not in report.notes]
-                    if not hello.get("isolated") and self.isolate:
-                        report.notes.append("ran without namespaces: the network and the course files were not "
-                                            "hidden from this submission")
+                if not hello or hello.get("refused"):
+                    raise _Refused(hello.get("refused") if hello else "the worker did not start the job")
                 phase = "cells"
                 cells_limit = max(1.0, min(self.limits.cells_seconds, deadline - time.monotonic()))
                 msg = ch.next(cells_limit)
+                if "refused" in msg:
+                    raise _Refused(str(msg["refused"])[:300])
                 if "cells" not in msg:
                     raise _Closed()
                 if first:
@@ -297,6 +365,13 @@ class Engine:
                                                      f"{limit:.0f} s.", "timeout")
                     report.flags.append("timeout")
                     pending = []
+            except _Refused as refused:
+                for c in pending:
+                    verdicts[c.name] = c.verdict(False, f"{c.part}, {c.title}: not graded: the sandbox could not "
+                                                 f"be set up for this submission ({refused}).", "sandbox")
+                report.flags.append("sandbox")
+                report.notes.append(f"{kind} worker: the sandbox could not be set up: {refused}")
+                pending = []
             except _Closed as closed:
                 exit_msg = closed.args[0] if closed.args else self._exit_message(ch)
                 how = exit_msg.get("exit", "ended without answering") if exit_msg else "ended without answering"
@@ -323,9 +398,10 @@ class Engine:
                         report.output = (report.output + final["output"])[-64 * 1024:]
                 finally:
                     _kill(hello)
-                    with self._uid_lock:
+                    with self._lock:
                         self._running.pop(id(sock), None)
                     sock.close()
+                    _UidPool.give_back(uid_lock)
 
     @staticmethod
     def _exit_message(ch: _Channel, seconds: float = 2) -> dict | None:

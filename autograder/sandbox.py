@@ -1,26 +1,57 @@
-"""What confines a submission's process: namespaces, hidden paths, resource limits, an unprivileged user.
+"""What confines a submission: a view of the machine built from an allow-list, the same as root or not.
 
-Everything here needs root except the limits; without root the engine still runs each submission in its own
-process with limits, and says that the rest is unavailable."""
+A submission's process sees the system directories Python needs, a minimal /etc, the Python environment and
+this package, all read-only; a private empty scratch (/tmp, /var/tmp, /dev/shm, $HOME, the working
+directory) that disappears with the job; a /proc with only its own processes; and no network. Three layers
+build that view, each switched on where the kernel allows it and each reported:
+
+- namespaces: new mount, PID, network, IPC and UTS namespaces (and a user namespace when not root). The
+  job's root is a fresh tmpfs holding read-only binds of the allow-list; nothing else of the machine exists.
+- landlock: the kernel refuses every path outside the allow-list, TCP, and signals or abstract sockets
+  outside the job; it works where namespaces are forbidden (containers, Ubuntu's AppArmor).
+- seccomp: new sockets, ptrace, reading other processes' memory, mounts and new namespaces are refused.
+
+As root each job also runs as a user id of its own. Resource limits (memory, CPU, file size, processes)
+apply always."""
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import errno
 import os
 import resource
 import signal
+import sys
 
-CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x20000000, 0x40000000
-MS_BIND, MS_REC, MS_PRIVATE, MS_NOSUID, MS_NODEV = 4096, 16384, 1 << 18, 2, 4
-PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER = 1, 36
+CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
+CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWCGROUP = 0x10000000, 0x20000000, 0x40000000, 0x02000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND = 1, 2, 4, 8, 32, 4096
+MS_REC, MS_PRIVATE, MS_NOATIME, MS_NODIRATIME, MS_RELATIME = 16384, 1 << 18, 1024, 2048, 1 << 21
+MNT_DETACH = 2
+PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS = 1, 36, 38
+
+LAYERS = ("namespaces", "landlock", "seccomp")
+LAYERS_ENV = "BACKPROP_SANDBOX_LAYERS"        # e.g. "landlock,seccomp": try only these (unset: all)
+SCRATCH_MB = 64                                 # the job's whole writable space
+UID_BASE, UID_COUNT = 62000, 1000               # user ids handed to jobs when grading as root
+HOME = "/home/student"                          # the job's $HOME and working directory (namespaces)
+SYSTEM = ("/usr", "/lib", "/lib64", "/lib32", "/libx32", "/bin", "/sbin")
+ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "passwd", "group", "nsswitch.conf", "hosts",
+       "fonts")
+DEVICES = ("null", "zero", "full", "random", "urandom")
+SCRATCH = ("/tmp", "/var/tmp", "/dev/shm", HOME)
 
 _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+
+
+class SandboxError(OSError):
+    pass
 
 
 def _check(ret: int, what: str) -> None:
     if ret != 0:
         err = ctypes.get_errno()
-        raise OSError(err, f"{what}: {os.strerror(err)}")
+        raise SandboxError(err, f"{what}: {os.strerror(err)}")
 
 
 def is_root() -> bool:
@@ -31,8 +62,8 @@ def unshare(flags: int) -> None:
     _check(_libc.unshare(flags), "unshare")
 
 
-def mount(source: str, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
-    _check(_libc.mount(source.encode(), target.encode(), fstype.encode() if fstype else None,
+def mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
+    _check(_libc.mount(source.encode() if source else None, target.encode(), fstype.encode() if fstype else None,
                        ctypes.c_ulong(flags), data.encode() if data else None), f"mount {target}")
 
 
@@ -40,40 +71,205 @@ def prctl(option: int, arg: int) -> None:
     _check(_libc.prctl(option, ctypes.c_ulong(arg), 0, 0, 0), "prctl")
 
 
-def isolate(hide: list[str], keep: list[str] = ()) -> list[str]:
-    """In new mount, network and PID namespaces (the PID one applies to children): hide paths behind empty
-    tmpfs (files behind /dev/null), give /tmp and /dev/shm private small tmpfs, and bring back the folders of
-    `keep` that lived under them (the grader's own Python, when it is installed there). Returns what could not
-    be done."""
-    missing = []
-    unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID)
-    mount("none", "/", None, MS_REC | MS_PRIVATE)
-    for path in hide:
-        try:
-            if os.path.isdir(path):
-                mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=4k,mode=0555")
-            elif os.path.exists(path):
-                mount("/dev/null", path, None, MS_BIND)
-        except OSError as e:
-            missing.append(f"hide {path}: {e.strerror}")
-    for tmp in ("/tmp", "/dev/shm"):
-        if not os.path.isdir(tmp):
+def wanted() -> set[str]:
+    """The layers to try: all, or those the environment names."""
+    named = os.environ.get(LAYERS_ENV)
+    return set(LAYERS) if named is None else {n.strip() for n in named.split(",") if n.strip() in LAYERS}
+
+
+# ---------------------------------------------------------------------------------------------- the allow-list
+def readable(package: str, course: str) -> list[str]:
+    """Everything a job may read: system directories, a minimal /etc, the Python environment and `package`,
+    never `course` (the folder holding the package, the answer key and the submissions) nor anything above it."""
+    paths = [p for p in SYSTEM if os.path.exists(p)] + [f"/etc/{n}" for n in ETC if os.path.exists(f"/etc/{n}")]
+    prefixes = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)}
+    entries = {os.path.realpath(p) for p in sys.path if p and os.path.exists(p)}
+    course = os.path.realpath(course)
+    for p in sorted(prefixes | entries):
+        if p == course or course.startswith(p.rstrip("/") + "/") or p == "/":
+            continue                                # the course itself, or a folder that holds it
+        if not any(p.startswith(q.rstrip("/") + "/") for q in paths if q != p):
+            paths.append(p)
+    paths.append(os.path.realpath(package))
+    return sorted(set(paths))
+
+
+def torch_dirs() -> list[str]:
+    import importlib.util
+    dirs = []
+    for name in ("torch", "functorch", "torchgen"):
+        spec = importlib.util.find_spec(name)
+        if spec and spec.submodule_search_locations:
+            dirs += [os.path.realpath(p) for p in spec.submodule_search_locations]
+    return dirs
+
+
+def without(paths: list[str], torch: list[str]) -> list[str]:
+    """Replace each allowed folder that holds one of `torch` by its other entries (for Landlock, which only
+    grants)."""
+    out = []
+    for p in paths:
+        inside = [t for t in torch if t.startswith(p.rstrip("/") + "/")]
+        if not inside:
+            out.append(p)
             continue
-        inside = [p for p in keep if p.startswith(tmp + "/")]
-        held = {p: os.open(p, os.O_PATH | os.O_DIRECTORY) for p in inside}
+        stack = [p]
+        while stack:
+            d = stack.pop()
+            for name in sorted(os.listdir(d)):
+                full = os.path.join(d, name)
+                if full in torch:
+                    continue
+                if any(t.startswith(full + "/") for t in torch):
+                    stack.append(full)
+                else:
+                    out.append(full)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- namespaces
+def enter_namespaces() -> None:
+    """New mount, PID (for the children), network, IPC and UTS namespaces; a user namespace first when not
+    root, mapping only this user."""
+    flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
+    if is_root():
+        unshare(flags)
+        return
+    uid, gid = os.geteuid(), os.getegid()
+    unshare(CLONE_NEWUSER | flags)
+    for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
+        with open(f"/proc/self/{name}", "w") as f:
+            f.write(text)
+
+
+def _locked_flags(path: str) -> int:
+    """The flags a read-only remount must keep (a user namespace may not clear them)."""
+    f = os.statvfs(path).f_flag
+    return sum(ms for st, ms in ((os.ST_NOSUID, MS_NOSUID), (os.ST_NODEV, MS_NODEV), (os.ST_NOEXEC, MS_NOEXEC),
+                                 (os.ST_NOATIME, MS_NOATIME), (os.ST_NODIRATIME, MS_NODIRATIME),
+                                 (os.ST_RELATIME, MS_RELATIME)) if f & st)
+
+
+def _bind(source: str, target: str, writable: bool = False) -> None:
+    if os.path.isdir(source):
+        os.makedirs(target, exist_ok=True)
+    else:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        open(target, "a").close()
+    mount(source, target, None, MS_BIND | MS_REC)
+    if not writable:
+        mount(None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | _locked_flags(target))
+
+
+def build_root(ro: list[str], masked: list[str], uid: int | None) -> None:
+    """Make the current mount namespace's root a fresh tmpfs holding only `ro` (read-only, at the same
+    paths, with the folders of `masked` empty), a few devices and the scratch folders; the old root is
+    detached. Call after enter_namespaces."""
+    mount(None, "/", None, MS_REC | MS_PRIVATE)
+    held = {p: os.open(p, os.O_PATH) for p in ro if not os.path.islink(p)}
+    links = {p: os.readlink(p) for p in ro if os.path.islink(p)}
+    devices = {d: os.open(f"/dev/{d}", os.O_PATH) for d in DEVICES if os.path.exists(f"/dev/{d}")}
+    new = "/tmp"                       # any existing folder will do as the mount point of the new root
+    mount("tmpfs", new, "tmpfs", MS_NOSUID | MS_NODEV, f"size={SCRATCH_MB}m,mode=0755")
+    try:
+        for p, fd in held.items():
+            _bind(f"/proc/self/fd/{fd}", new + p)
+        for p, target in links.items():
+            os.makedirs(os.path.dirname(new + p), exist_ok=True)
+            os.symlink(target, new + p)
+        for d, fd in devices.items():
+            _bind(f"/proc/self/fd/{fd}", f"{new}/dev/{d}", writable=True)
+        for p in masked:
+            if os.path.isdir(new + p):
+                mount("tmpfs", new + p, "tmpfs", MS_NOSUID | MS_NODEV | MS_RDONLY, "size=4k,mode=0555")
+    finally:
+        for fd in list(held.values()) + list(devices.values()):
+            os.close(fd)
+    for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"),
+                         ("stderr", "/proc/self/fd/2")):
+        os.symlink(target, f"{new}/dev/{name}")
+    for d in SCRATCH + ("/proc",):
+        os.makedirs(new + d, exist_ok=True)
+    for d in SCRATCH:
+        os.chmod(new + d, 0o1777 if d != HOME else 0o700)
+    if uid is not None:
+        os.chown(new + HOME, uid, uid)
+    os.makedirs(f"{new}/.old", exist_ok=True)
+    _check(_libc.pivot_root(new.encode(), f"{new}/.old".encode()), "pivot_root")
+    os.chdir("/")
+    _check(_libc.umount2(b"/.old", MNT_DETACH), "umount old root")
+    os.rmdir("/.old")
+
+
+def mount_proc() -> None:
+    """A /proc of the new PID namespace, showing only the job's processes (call as its first process)."""
+    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+
+
+# ---------------------------------------------------------------------------------------------- landlock
+def landlock(ro: list[str], rw: list[str], proc: str | None) -> int:
+    """Refuse every path but `ro` (read and run) and `rw` (anything), TCP, and signals and abstract sockets
+    outside this process's own children. Returns the Landlock ABI enforced."""
+    import landlockpy as ll
+    abi = ll.abi_version()
+    read = ll.AccessFS.READ_FILE | ll.AccessFS.READ_DIR | ll.AccessFS.EXECUTE
+    with ll.Ruleset(handled_net=ll.AccessNet.BIND_TCP | ll.AccessNet.CONNECT_TCP,
+                    scoped=ll.Scope.ABSTRACT_UNIX_SOCKET | ll.Scope.SIGNAL) as rules:
+        everything = rules.handled_fs
+        for p in ro:
+            if os.path.exists(p):
+                rules.allow_path(p, read if os.path.isdir(p) else read & ~ll.AccessFS.READ_DIR)
+        for p in rw:
+            rules.allow_path(p, everything)
+        for d in DEVICES:
+            if os.path.exists(f"/dev/{d}"):
+                rules.allow_path(f"/dev/{d}", ll.AccessFS.READ_FILE | ll.AccessFS.WRITE_FILE)
+        if proc and os.path.exists(proc):
+            rules.allow_path(proc, ll.AccessFS.READ_FILE | ll.AccessFS.READ_DIR)
+        rules.restrict()
+    return abi
+
+
+def landlock_abi() -> int:
+    try:
+        import landlockpy
+        return landlockpy.abi_version() if landlockpy.supported() else 0
+    except (ImportError, OSError):
+        return 0
+
+
+# ---------------------------------------------------------------------------------------------- seccomp
+_REFUSED = ("socket", "ptrace", "process_vm_readv", "process_vm_writev", "mount", "umount2", "pivot_root",
+            "chroot", "unshare", "setns", "bpf", "perf_event_open", "userfaultfd", "keyctl", "add_key",
+            "request_key", "io_uring_setup", "open_by_handle_at", "name_to_handle_at", "open_tree", "move_mount",
+            "fsopen", "fsmount", "fspick", "mount_setattr", "kcmp", "pidfd_getfd", "personality", "syslog")
+
+
+def seccomp() -> None:
+    """Refuse new sockets (the job keeps the one it was given), tracing, other processes' memory, mounts and
+    new namespaces. clone3 answers ENOSYS so that the C library falls back to clone, whose flags are seen."""
+    import pyseccomp as sc
+    f = sc.SyscallFilter(sc.ALLOW)
+    for name in _REFUSED:
         try:
-            mount("tmpfs", tmp, "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777")
-            for p, fd in held.items():
-                os.makedirs(p, exist_ok=True)
-                mount(f"/proc/self/fd/{fd}", p, None, MS_BIND | MS_REC)
-        except OSError as e:
-            missing.append(f"private {tmp}: {e.strerror}")
-        finally:
-            for fd in held.values():
-                os.close(fd)
-    return missing
+            f.add_rule(sc.ERRNO(errno.EPERM), name)
+        except (OSError, ValueError, RuntimeError):
+            pass                                         # not a system call on this architecture
+    f.add_rule(sc.ERRNO(errno.ENOSYS), "clone3")
+    for flag in (CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWCGROUP):
+        f.add_rule(sc.ERRNO(errno.EPERM), "clone", sc.Arg(0, sc.MASKED_EQ, flag, flag))
+    f.load()
 
 
+def seccomp_available() -> bool:
+    try:
+        import pyseccomp  # noqa: F401
+        return True
+    except (ImportError, OSError, RuntimeError):
+        return False
+
+
+# ---------------------------------------------------------------------------------------------- limits
 def vm_size() -> int:
     with open("/proc/self/status") as f:
         for line in f:
@@ -82,9 +278,10 @@ def vm_size() -> int:
     return 0
 
 
-def limit(memory_bytes: int, cpu_seconds: int, file_bytes: int, processes: int | None = None) -> None:
+def limit(memory_bytes: int, cpu_seconds: int, file_bytes: int, processes: int | None = None,
+          mapped: int | None = None) -> None:
     """Address space (beyond what is mapped now), CPU time, size of any file written, and processes."""
-    room = vm_size() + memory_bytes
+    room = (vm_size() if mapped is None else mapped) + memory_bytes
     resource.setrlimit(resource.RLIMIT_AS, (room, room))
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
     resource.setrlimit(resource.RLIMIT_FSIZE, (file_bytes, file_bytes))
@@ -98,3 +295,50 @@ def drop_privileges(uid: int) -> None:
     os.setgroups([])
     os.setresgid(uid, uid, uid)
     os.setresuid(uid, uid, uid)
+
+
+def drop_capabilities() -> None:
+    """Give up every capability (a user namespace's creator holds them all inside it)."""
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                    ("inheritable", ctypes.c_uint32)]
+    header, data = Header(0x20080522, 0), (Data * 2)()
+    _check(_libc.capset(ctypes.byref(header), data), "capset")
+
+
+# ---------------------------------------------------------------------------------------------- what holds here
+NEEDS = {
+    "namespaces": "unprivileged user namespaces (on Ubuntu 24.04: sysctl kernel.apparmor_restrict_unprivileged_"
+                  "userns=0; in Docker or Podman: --security-opt seccomp=unconfined, or grade as root with "
+                  "--cap-add SYS_ADMIN)",
+    "landlock": "Landlock (Linux 5.13 or later with landlock in the kernel's lsm= list; ABI 4 or later also "
+                "blocks TCP, ABI 6 or later scopes signals) and the landlockpy package",
+    "seccomp": "seccomp with libseccomp (Debian and Ubuntu: libseccomp2) and the pyseccomp package",
+}
+
+
+def describe(found: dict) -> str:
+    """One line naming the layers that took effect, e.g. for the run's output and each result."""
+    parts = []
+    if found.get("namespaces"):
+        parts.append("namespaces (" + ("" if found.get("root") else "user, ") + "mount, pid, net, ipc)")
+    if found.get("landlock"):
+        parts.append(f"landlock ABI {found['landlock']}")
+    if found.get("seccomp"):
+        parts.append("seccomp")
+    if found.get("root") and found.get("uid"):
+        parts.append("own uid per job")
+    return " + ".join(parts) if parts else "none"
+
+
+def missing(found: dict) -> list[str]:
+    """What keeps the sandbox from holding: a file-system allow-list and a network block are required."""
+    gaps = []
+    if not found.get("namespaces") and not found.get("landlock"):
+        gaps.append("the file-system allow-list: it needs " + NEEDS["namespaces"] + ", or " + NEEDS["landlock"])
+    if not found.get("namespaces") and not found.get("seccomp"):
+        gaps.append("the network block: it needs " + NEEDS["namespaces"] + ", or " + NEEDS["seccomp"])
+    return gaps

@@ -1,9 +1,10 @@
 """The submission's side of the engine. Started by the engine as `python -m autograder.worker KIND FD`.
 
-A zygote of each kind preloads what submissions may use (the NumPy kind never loads torch), then forks one
-runner per job. The runner confines itself (namespaces, hidden paths) and forks the student process, which
-drops privileges, sets limits, runs the notebook's cells and answers each check's question as one JSON line.
-Nothing here decides a grade."""
+A zygote of each kind preloads what submissions may use (the NumPy kind never loads torch), measures what
+the sandbox can do here, then forks one runner per job. The runner enters the job's namespaces and builds its
+root from the allow-list (or, without namespaces, makes its private scratch folder) and forks the student
+process, which confines itself further (its /proc, its own user id, Landlock, seccomp, limits), runs the
+notebook's cells and answers each check's question as one JSON line. Nothing here decides a grade."""
 from __future__ import annotations
 
 import os
@@ -42,6 +43,11 @@ def _preload(kind: str) -> None:
         except ImportError:
             pass
     from . import checks, notebook, probing, sandbox, wire  # noqa: F401
+    for name in ("landlockpy", "pyseccomp"):           # the sandbox's own libraries, loaded while visible
+        try:
+            importlib.import_module(name)
+        except (ImportError, OSError):
+            pass
     _warm_up(kind)
     if kind == "numpy" and "torch" in sys.modules:
         raise SystemExit("the NumPy worker must never load torch")
@@ -74,9 +80,11 @@ def _warm_up(kind: str) -> None:
 
 def zygote(kind: str, fd: int) -> None:
     _preload(kind)
+    view = _View(kind)
+    found = _probe(view)
     ctrl = socket.socket(fileno=fd)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)      # runners are reaped by the kernel
-    ctrl.sendall(b"ready")
+    ctrl.sendall(b"ready " + json.dumps(found).encode())
     while True:
         try:
             msg, fds, _, _ = socket.recv_fds(ctrl, 16, 1)
@@ -88,45 +96,174 @@ def zygote(kind: str, fd: int) -> None:
             ctrl.close()
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             try:
-                runner(kind, fds[0])
+                runner(kind, fds[0], view)
             finally:
                 os._exit(0)
         os.close(fds[0])
 
 
-def _torch_dirs() -> list[str]:
-    import importlib.util
-    dirs = []
-    for name in ("torch", "functorch", "torchgen"):
-        spec = importlib.util.find_spec(name)
-        if spec and spec.submodule_search_locations:
-            dirs += list(spec.submodule_search_locations)
-    return dirs
+class _View:
+    """What a job of this kind may read: the same paths in every job, worked out once."""
+
+    def __init__(self, kind: str):
+        from . import sandbox
+        package = os.path.dirname(os.path.abspath(__file__))
+        course = os.path.dirname(package)
+        self.course = course
+        self.ro = sandbox.readable(package, course)
+        self.masked = sandbox.torch_dirs() if kind == "numpy" else []
+        self.landlock_ro = sandbox.without(self.ro, self.masked) if self.masked else self.ro
 
 
-def runner(kind: str, fd: int) -> None:
+
+def _confine_runner(layers: list[str], view: _View, uid: int | None, scratch_base: str | None) -> dict:
+    """In the runner, before the student's process exists: its namespaces and its root, or, without
+    namespaces, a private scratch folder. Returns where the job may write and its $HOME."""
+    from . import sandbox
+    if "namespaces" in layers:
+        sandbox.enter_namespaces()
+        sandbox.build_root(view.ro, view.masked, uid)
+        return {"rw": list(sandbox.SCRATCH), "home": sandbox.HOME, "tmp": "/tmp", "cleanup": None}
+    base = scratch_base or tempfile.gettempdir()
+    top = tempfile.mkdtemp(prefix="job-", dir=base)
+    home, tmp = os.path.join(top, "home"), os.path.join(top, "tmp")
+    os.mkdir(home, 0o700)
+    os.mkdir(tmp, 0o700)
+    if uid is not None:
+        for d in (top, home, tmp):
+            os.chown(d, uid, uid)
+    return {"rw": [top], "home": home, "tmp": tmp, "cleanup": top}
+
+
+def _confine_student(layers: list[str], view: _View, where: dict, uid: int | None, lim: dict | None,
+                     processes: int) -> list[str]:
+    """In the student's process, before any of its code runs. Returns the layers that took effect; a layer
+    that was asked for and fails raises."""
+    from . import sandbox
+    done = []
+    ns = "namespaces" in layers
+    if ns:
+        sandbox.mount_proc()
+        done.append("namespaces")
+    os.chdir(where["home"])
+    os.environ.update(HOME=where["home"], TMPDIR=where["tmp"], MPLCONFIGDIR=os.path.join(where["tmp"], "mpl"))
+    tempfile.tempdir = None
+    if uid is not None:
+        sandbox.drop_privileges(uid)
+        done.append("uid")
+    elif ns:
+        sandbox.drop_capabilities()
+    if lim:
+        sandbox.limit(lim["memory"], lim["cpu"], lim["file"], 256 if uid is not None else processes + 256)
+    if "landlock" in layers:
+        abi = sandbox.landlock(view.landlock_ro, where["rw"], "/proc" if ns else f"/proc/{os.getpid()}")
+        done.append(f"landlock:{abi}")
+    if "seccomp" in layers:
+        sandbox.seccomp()
+        done.append("seccomp")
+    return done
+
+
+def _probe(view: _View) -> dict:
+    """Measure what the sandbox can do here: set up every layer in a throwaway job, then try to read the
+    course and to open a socket from inside it."""
+    from . import sandbox
+    wanted = [layer for layer in sandbox.LAYERS if layer in sandbox.wanted()]
+    if "landlock" in wanted and not sandbox.landlock_abi():
+        wanted.remove("landlock")
+    if "seccomp" in wanted and not sandbox.seccomp_available():
+        wanted.remove("seccomp")
+    root = sandbox.is_root()
+    found = {"root": root, "namespaces": False, "landlock": 0, "seccomp": False, "uid": False, "errors": []}
+    for attempt in (wanted, [x for x in wanted if x != "namespaces"]):
+        result = _probe_once(attempt, view, root)
+        found["errors"] += result.pop("errors", [])
+        if result.get("ran"):
+            found.update(result)
+            break
+    return found
+
+
+def _probe_once(layers: list[str], view: _View, root: bool) -> dict:
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        out = {"errors": []}
+        try:
+            where = _confine_runner(layers, view, UID_PROBE if root else None, None)
+            r2, w2 = os.pipe()
+            kid = os.fork()
+            if kid == 0:
+                os.close(r2)
+                res = {}
+                try:
+                    done = _confine_student(layers, view, where, UID_PROBE if root else None, None, 0)
+                    res["namespaces"] = "namespaces" in done
+                    res["landlock"] = next((int(d.split(":")[1]) for d in done if d.startswith("landlock:")), 0)
+                    res["seccomp"] = "seccomp" in done
+                    res["uid"] = "uid" in done
+                    res["files_blocked"] = _cannot(lambda: os.listdir(view.course))
+                    res["network_blocked"] = _cannot(lambda: socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+                    res["ran"] = True
+                except BaseException as e:
+                    res["errors"] = [f"{', '.join(layers) or 'no layer'}: {type(e).__name__}: {e}"]
+                os.write(w2, json.dumps(res).encode())
+                os._exit(0)
+            os.close(w2)
+            data = _read_all(r2)
+            os.waitpid(kid, 0)
+            out = json.loads(data or b"{}")
+            if where["cleanup"]:
+                import shutil
+                shutil.rmtree(where["cleanup"], ignore_errors=True)
+        except BaseException as e:
+            out["errors"] = [f"{', '.join(layers) or 'no layer'}: {type(e).__name__}: {e}"]
+        os.write(w, json.dumps(out).encode())
+        os._exit(0)
+    os.close(w)
+    data = _read_all(r)
+    os.waitpid(pid, 0)
+    return json.loads(data or b"{}")
+
+
+UID_PROBE = 61999
+
+
+def _cannot(action) -> bool:
+    try:
+        x = action()
+        if hasattr(x, "close"):
+            x.close()
+        return False
+    except OSError:
+        return True
+
+
+def _read_all(fd: int) -> bytes:
+    chunks = []
+    while True:
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(fd)
+    return b"".join(chunks)
+
+
+def runner(kind: str, fd: int, view: _View) -> None:
     from . import sandbox
     os.setsid()
     sock = socket.socket(fileno=fd)
     job = json.loads(sock.makefile("rb").readline())
-    notes = []
-    isolated = False
-    if job["isolate"] and sandbox.is_root():
-        # this Python and this package stay visible even when they are installed under /tmp
-        keep = sorted({os.path.realpath(p) for p in (sys.prefix, os.path.dirname(os.path.dirname(__file__)))})
-        try:
-            notes += sandbox.isolate(job["hide"] + (_torch_dirs() if kind == "numpy" else []), keep)
-            isolated = True
-        except OSError as e:
-            notes.append(f"namespaces unavailable ({e.strerror})")
+    layers, uid = job["layers"], job["uid"] if sandbox.is_root() else None     # never run student code as root
+    processes = len(psutil.pids())
     try:
         sandbox.prctl(sandbox.PR_SET_CHILD_SUBREAPER, 1)
-    except OSError:
-        pass
-    workdir = tempfile.mkdtemp(prefix="submission-")
-    drop = sandbox.is_root() and job["uid"] is not None       # never run student code as root
-    if drop:
-        os.chown(workdir, job["uid"], job["uid"])
+        where = _confine_runner(layers, view, uid, job.get("scratch"))
+    except OSError as e:
+        send(sock, {"hello": {"pid": None, "runner": os.getpid(), "refused": f"{type(e).__name__}: {e}"}})
+        return
     out_r, out_w = os.pipe()
     go_r, go_w = os.pipe()
     pid = os.fork()
@@ -135,7 +272,7 @@ def runner(kind: str, fd: int) -> None:
         os.close(out_r)
         os.read(go_r, 1)
         try:
-            student(kind, job, sock, out_w, workdir, drop)
+            student(kind, job, sock, out_w, view, where, uid, processes)
         except BaseException:
             os.write(out_w, traceback.format_exc().encode())
             os._exit(70)
@@ -143,10 +280,13 @@ def runner(kind: str, fd: int) -> None:
             os._exit(0)
     os.close(go_r)
     os.close(out_w)
-    send(sock, {"hello": {"pid": pid, "runner": os.getpid(), "isolated": isolated, "notes": notes}})
+    send(sock, {"hello": {"pid": pid, "runner": os.getpid(), "layers": layers}})
     os.write(go_w, b"g")
     output, status = _drain(out_r, pid)
-    _sweep()
+    _sweep("namespaces" not in layers)
+    if where["cleanup"]:
+        import shutil
+        shutil.rmtree(where["cleanup"], ignore_errors=True)
     try:
         send(sock, {"exit": _describe(status), "output": output.decode("utf-8", "replace")})
     except OSError:
@@ -169,9 +309,10 @@ def _drain(fd: int, pid: int) -> tuple[bytes, int]:
     return bytes(kept), status
 
 
-def _sweep() -> None:
-    """End every process the student's code left behind (they were reparented to this runner)."""
-    for _ in range(20):
+def _sweep(walk: bool) -> None:
+    """End every process the student's code left behind (they were reparented to this runner). In a PID
+    namespace the kernel has ended them with its first process; only their exits are collected."""
+    for _ in range(20 if walk else 0):
         kids = psutil.Process().children(recursive=True)
         if not kids:
             break
@@ -199,7 +340,8 @@ def _describe(status: int) -> str:
     return f"exited with code {os.WEXITSTATUS(status)}"
 
 
-def student(kind: str, job: dict, sock: socket.socket, out_fd: int, workdir: str, drop: bool) -> None:
+def student(kind: str, job: dict, sock: socket.socket, out_fd: int, view: _View, where: dict,
+            uid: int | None, processes: int) -> None:
     """The only process that runs the submission's code."""
     from . import notebook, probing, sandbox, wire
     from .checks import BY_NAME
@@ -207,16 +349,16 @@ def student(kind: str, job: dict, sock: socket.socket, out_fd: int, workdir: str
         sandbox.prctl(sandbox.PR_SET_PDEATHSIG, signal.SIGKILL)
     except OSError:
         pass
-    lim = job["limits"]
-    os.chdir(workdir)
     os.dup2(out_fd, 1)
     os.dup2(out_fd, 2)
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.umask(0o077)
-    if drop:
-        sandbox.drop_privileges(job["uid"])
-    sandbox.limit(lim["memory"], lim["cpu"], lim["file"], 256 if drop else len(psutil.pids()) + 256)
+    try:
+        _confine_student(job["layers"], view, where, uid, job["limits"], processes)
+    except OSError as e:
+        send(sock, {"refused": f"{type(e).__name__}: {e}"})
+        return
     if kind == "numpy":
         sys.meta_path.insert(0, probing.TorchFinder())
     probing.announce = lambda name: send(sock, {"calling": name})
