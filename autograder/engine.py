@@ -32,7 +32,7 @@ from .submissions import RELEASE, ROOT
 from .verdict import Verdict
 
 MAX_LINE = 256 * 1024 * 1024
-_ENV_KEPT = {"PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONHASHSEED", "VIRTUAL_ENV"}
+_ENV_KEPT = {"PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONHASHSEED", "VIRTUAL_ENV", sandbox.LAYERS_ENV}
 
 
 @dataclass

@@ -116,7 +116,8 @@ RUN_AUTOGRADER = r"""#!/usr/bin/env bash
 #   AUTOGRADER_PYTHON   the interpreter (default: the environment setup.sh made, @VENV@/bin/python)
 #   AUTOGRADER_TIMEOUT  the overall limit on the grade command (default @TIMEOUT@)
 # Timeouts: the engine already limits every check, the notebook's cells and each submission (about 3
-# minutes in all), and runs the student's code as an unprivileged user (in namespaces where it can). The
+# minutes in all), and runs the student's code in its sandbox (refusing, with the reason in results.json,
+# where the container cannot isolate it). The
 # overall timeout (@TIMEOUT@) around the grade command is only a last resort if all of that
 # fails; Gradescope's own "autograder timeout" setting must be longer for this fallback to be reached.
 set -uo pipefail        # no -e: whatever fails, the script goes on to leave a results.json

@@ -11,6 +11,7 @@ import nbformat
 from nbformat.v4 import new_output
 from nbgrader import utils
 from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
+from traitlets import Bool
 
 
 class HideHiddenTests(ClearHiddenTests):
@@ -31,13 +32,15 @@ class HideHiddenTests(ClearHiddenTests):
 _engine = None
 
 
-def _shared_engine(course_root: Path):
+def _shared_engine(unsafe: bool, log):
+    """One warm engine for the whole autograde run. Raises SandboxUnavailable where submissions cannot be
+    isolated, unless `unsafe`."""
     global _engine
     if _engine is None:
         from .engine import Engine
-        _engine = Engine(hide=[course_root / d for d in ("source", "submitted", "autograded", "feedback",
-                                                         "solutions", "gradebook.db")])
+        _engine = Engine(unsafe=unsafe)
         atexit.register(_engine.close)
+        log.info("sandbox: %s", _engine.sandbox)
     return _engine
 
 
@@ -49,16 +52,19 @@ def _wrapped(message: str) -> str:
 class EngineExecute(NbGraderPreprocessor):
     """In place of nbgrader's Execute during autograde: the engine grades the notebook in its sandbox, and
     each test cell's output becomes its check's verdict (an error output when it failed), so nbgrader's
-    gradebook, feedback and export read the engine's grades. Student code never runs in nbgrader's kernel."""
+    gradebook, feedback and export read the engine's grades. Student code never runs in nbgrader's kernel.
+    Where submissions cannot be isolated it refuses to grade, unless `unsafe_no_sandbox` is set."""
+
+    unsafe_no_sandbox = Bool(False, help="Grade even where submissions cannot be isolated (they run with "
+                                         "your rights); recorded with every grade.").tag(config=True)
 
     def preprocess(self, nb, resources):
         from .checks import BY_NAME
-        root = Path(self.config.CourseDirectory.get("root", None) or os.getcwd())
         student = resources.get("nbgrader", {}).get("student", "student")
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "submission.ipynb"
             nbformat.write(nb, path)
-            report = _shared_engine(root).grade(path, student)
+            report = _shared_engine(self.unsafe_no_sandbox, self.log).grade(path, student)
         verdicts = {v.check: v for v in report.verdicts}
         for cell in nb.cells:
             gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
@@ -73,7 +79,7 @@ class EngineExecute(NbGraderPreprocessor):
             if errors and gid not in BY_NAME:
                 cell.outputs = [new_output("stream", name="stdout", text=f"When graded, this cell failed: "
                                                                          f"{errors[0]}\n")]
-        nb.metadata["backprop"] = {"flags": report.flags, "notes": report.notes,       # read by the class report
+        nb.metadata["backprop"] = {"flags": report.flags, "notes": report.notes, "sandbox": report.sandbox,
                                    "tags": {v.check: v.tag for v in report.verdicts if not v.passed}}
         if report.flags or report.notes:
             self.log.info("%s: %s", student, "; ".join(report.flags + report.notes)[:500])

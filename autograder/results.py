@@ -20,8 +20,9 @@ def gradescope(report: Report) -> dict:
                       "output": v.message, "visibility": "visible", "tags": [v.tag] if v.tag else []})
     summary = [f"Autograded score: {report.score:g} / {report.max_score:g}."] + report.notes
     return {"score": report.score, "output": "\n".join(summary), "output_format": "text",
-            "visibility": "visible", "stdout_visibility": "hidden", "tests": tests,
+            "visibility": "visible", "stdout_visibility": "hidden", "tests": tests, "sandbox": report.sandbox,
             "extra_data": {"student": report.student, "flags": report.flags, "notes": report.notes,
+                           "sandbox": report.sandbox,
                            "seconds": round(report.seconds, 3),
                            "checks": [{"check": v.check, "passed": v.passed, "points": v.points,
                                        "max_points": v.max_points, "tag": v.tag} for v in report.verdicts]}}
@@ -40,12 +41,13 @@ def failed_results(message: str) -> dict:
     return {"score": 0.0, "output": message, "output_format": "text", "visibility": "visible", "tests": []}
 
 
-CSV_FIELDS = ["student", "score", "max_score", "flags", "seconds", "submission", "notes"] + [c.name for c in CHECKS]
+CSV_FIELDS = ["student", "score", "max_score", "flags", "seconds", "submission", "sandbox", "notes"] + [c.name for c in CHECKS]
 
 
 def csv_row(report: Report) -> dict:
     row = {"student": report.student, "score": f"{report.score:g}", "max_score": f"{report.max_score:g}",
            "flags": " ".join(report.flags), "seconds": f"{report.seconds:.2f}", "submission": report.submission,
+           "sandbox": report.sandbox,
            "notes": " | ".join(report.notes)[:2000]}
     row |= {v.check: f"{v.points:g}" for v in report.verdicts}
     return row

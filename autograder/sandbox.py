@@ -79,16 +79,19 @@ def wanted() -> set[str]:
 
 # ---------------------------------------------------------------------------------------------- the allow-list
 def readable(package: str, course: str) -> list[str]:
-    """Everything a job may read: system directories, a minimal /etc, the Python environment and `package`,
-    never `course` (the folder holding the package, the answer key and the submissions) nor anything above it."""
+    """Everything a job may read: system directories, a minimal /etc, the Python installation and its
+    site-packages, and `package`. Never `course` (the folder holding the package, the answer key and the
+    submissions), a folder above it, or any other entry of sys.path (the working directory, PYTHONPATH)."""
+    import site
+    import sysconfig
     paths = [p for p in SYSTEM if os.path.exists(p)] + [f"/etc/{n}" for n in ETC if os.path.exists(f"/etc/{n}")]
-    prefixes = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)}
-    entries = {os.path.realpath(p) for p in sys.path if p and os.path.exists(p)}
+    python = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
+              *sysconfig.get_paths().values(), *site.getsitepackages(), site.getusersitepackages()}
     course = os.path.realpath(course)
-    for p in sorted(prefixes | entries):
+    for p in sorted({os.path.realpath(p) for p in python if p and os.path.isdir(p)}):
         if p == course or course.startswith(p.rstrip("/") + "/") or p == "/":
             continue                                # the course itself, or a folder that holds it
-        if not any(p.startswith(q.rstrip("/") + "/") for q in paths if q != p):
+        if not any(p.startswith(q.rstrip("/") + "/") for q in paths):
             paths.append(p)
     paths.append(os.path.realpath(package))
     return sorted(set(paths))
@@ -161,15 +164,18 @@ def _bind(source: str, target: str, writable: bool = False) -> None:
         mount(None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | _locked_flags(target))
 
 
+STAGE = "/tmp"           # where the job's root is put together: any existing folder will do
+
+
 def build_root(ro: list[str], masked: list[str], uid: int | None) -> None:
-    """Make the current mount namespace's root a fresh tmpfs holding only `ro` (read-only, at the same
-    paths, with the folders of `masked` empty), a few devices and the scratch folders; the old root is
-    detached. Call after enter_namespaces."""
+    """Put together, at STAGE, the job's root: a fresh tmpfs holding only `ro` (read-only, at the same
+    paths, with the folders of `masked` empty), a few devices and the scratch folders. Call after
+    enter_namespaces; the job's first process then mounts its /proc and calls enter_root."""
     mount(None, "/", None, MS_REC | MS_PRIVATE)
     held = {p: os.open(p, os.O_PATH) for p in ro if not os.path.islink(p)}
     links = {p: os.readlink(p) for p in ro if os.path.islink(p)}
     devices = {d: os.open(f"/dev/{d}", os.O_PATH) for d in DEVICES if os.path.exists(f"/dev/{d}")}
-    new = "/tmp"                       # any existing folder will do as the mount point of the new root
+    new = STAGE
     mount("tmpfs", new, "tmpfs", MS_NOSUID | MS_NODEV, f"size={SCRATCH_MB}m,mode=0755")
     try:
         for p, fd in held.items():
@@ -195,15 +201,17 @@ def build_root(ro: list[str], masked: list[str], uid: int | None) -> None:
     if uid is not None:
         os.chown(new + HOME, uid, uid)
     os.makedirs(f"{new}/.old", exist_ok=True)
-    _check(_libc.pivot_root(new.encode(), f"{new}/.old".encode()), "pivot_root")
+
+
+def enter_root() -> None:
+    """As the job's first process (the only one in its PID namespace): mount its /proc, showing only the
+    job's processes (while the machine's /proc is still in view, as a user namespace requires), then make
+    the job's root the root of its mount namespace and detach the machine's."""
+    mount("proc", STAGE + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    _check(_libc.pivot_root(STAGE.encode(), f"{STAGE}/.old".encode()), "pivot_root")
     os.chdir("/")
     _check(_libc.umount2(b"/.old", MNT_DETACH), "umount old root")
     os.rmdir("/.old")
-
-
-def mount_proc() -> None:
-    """A /proc of the new PID namespace, showing only the job's processes (call as its first process)."""
-    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
 
 
 # ---------------------------------------------------------------------------------------------- landlock
@@ -337,8 +345,12 @@ def describe(found: dict) -> str:
 def missing(found: dict) -> list[str]:
     """What keeps the sandbox from holding: a file-system allow-list and a network block are required."""
     gaps = []
-    if not found.get("namespaces") and not found.get("landlock"):
+    if not found.get("files_blocked"):
+        gaps.append("the file-system allow-list: the course's files were still readable from inside a test job")
+    elif not found.get("namespaces") and not found.get("landlock"):
         gaps.append("the file-system allow-list: it needs " + NEEDS["namespaces"] + ", or " + NEEDS["landlock"])
-    if not found.get("namespaces") and not found.get("seccomp"):
+    if not found.get("network_blocked"):
+        gaps.append("the network block: a test job could still open a network socket")
+    elif not found.get("namespaces") and not found.get("seccomp"):
         gaps.append("the network block: it needs " + NEEDS["namespaces"] + ", or " + NEEDS["seccomp"])
     return gaps

@@ -109,7 +109,8 @@ class _View:
         from . import sandbox
         package = os.path.dirname(os.path.abspath(__file__))
         course = os.path.dirname(package)
-        self.course = course
+        others = sorted(os.path.join(course, n) for n in os.listdir(course) if n != os.path.basename(package))
+        self.probe = others[0] if others else None          # something of the course a job must not see
         self.ro = sandbox.readable(package, course)
         self.masked = sandbox.torch_dirs() if kind == "numpy" else []
         self.landlock_ro = sandbox.without(self.ro, self.masked) if self.masked else self.ro
@@ -143,7 +144,7 @@ def _confine_student(layers: list[str], view: _View, where: dict, uid: int | Non
     done = []
     ns = "namespaces" in layers
     if ns:
-        sandbox.mount_proc()
+        sandbox.enter_root()
         done.append("namespaces")
     os.chdir(where["home"])
     os.environ.update(HOME=where["home"], TMPDIR=where["tmp"], MPLCONFIGDIR=os.path.join(where["tmp"], "mpl"))
@@ -203,7 +204,7 @@ def _probe_once(layers: list[str], view: _View, root: bool) -> dict:
                     res["landlock"] = next((int(d.split(":")[1]) for d in done if d.startswith("landlock:")), 0)
                     res["seccomp"] = "seccomp" in done
                     res["uid"] = "uid" in done
-                    res["files_blocked"] = _cannot(lambda: os.listdir(view.course))
+                    res["files_blocked"] = view.probe is None or _cannot(lambda: os.stat(view.probe))
                     res["network_blocked"] = _cannot(lambda: socket.socket(socket.AF_INET, socket.SOCK_STREAM))
                     res["ran"] = True
                 except BaseException as e:

@@ -64,7 +64,7 @@ def main() -> int:
         folder = root / "submitted"
         items = batch.find(folder)
         t = time.perf_counter()
-        engine = Engine(hide=[folder])
+        engine = Engine()
         startup_s = time.perf_counter() - t
         with engine:
             batch.grade_all(engine, items[:2], 1, None, None, progress=False)     # first use warms the oracle
