@@ -30,15 +30,23 @@ class HideHiddenTests(ClearHiddenTests):
 
 
 _engine = None
+_refusal = None
 
 
 def _shared_engine(unsafe: bool, log):
     """One warm engine for the whole autograde run. Raises SandboxUnavailable where submissions cannot be
     isolated, unless `unsafe`."""
-    global _engine
+    global _engine, _refusal
+    if _refusal is not None:
+        raise _refusal
     if _engine is None:
-        from .engine import Engine
-        _engine = Engine(unsafe=unsafe)
+        from .engine import Engine, SandboxUnavailable
+        try:
+            _engine = Engine(unsafe=unsafe)
+        except SandboxUnavailable as e:
+            _refusal = e
+            log.error("%s", e)
+            raise
         atexit.register(_engine.close)
         log.info("sandbox: %s", _engine.sandbox)
     return _engine

@@ -113,10 +113,11 @@ def _check(name: str, passed: bool, points, max_points, tag, message: str, test_
             "max_points": float(max_points or 0), "tag": tag or ("" if passed else "other"), "message": message}
 
 
-def _sub(student, score, checks, flags, notes, href=None) -> dict:
+def _sub(student, score, checks, flags, notes, href=None, sandbox="") -> dict:
     top = sum(c["max_points"] for c in checks) or sum(c.points for c in CHECKS)
     return {"student": str(student), "score": float(score or 0), "max": top, "checks": checks,
-            "flags": sorted(set(map(str, flags))), "notes": [str(n) for n in notes], "href": href}
+            "flags": sorted(set(map(str, flags))), "notes": [str(n) for n in notes], "href": href,
+            "sandbox": str(sandbox or "")}
 
 
 def load_results(folder: Path) -> list[dict]:
@@ -141,7 +142,7 @@ def load_results(folder: Path) -> list[dict]:
             checks.append(_check(str(c.get("check", "")), c.get("passed"), c.get("points"), c.get("max_points"),
                                  c.get("tag"), str(t.get("output", "")), str(t.get("name", ""))))
         subs.append(_sub(extra.get("student") or path.stem, data.get("score"), checks, extra.get("flags") or [],
-                         extra.get("notes") or []))
+                         extra.get("notes") or [], sandbox=extra.get("sandbox", "")))
     return subs
 
 
@@ -193,7 +194,7 @@ def load_course(course: Path, out_dir: Path) -> list[dict]:
             feedback = course / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html"
             href = quote(os.path.relpath(feedback.resolve(), out_dir).replace(os.sep, "/")) \
                 if feedback.is_file() else None
-            subs.append(_sub(student, sub.code_score, checks, flags, notes, href))
+            subs.append(_sub(student, sub.code_score, checks, flags, notes, href, record.get("sandbox", "")))
     return subs
 
 
@@ -306,8 +307,13 @@ def _header(subs: list[dict], title: str, source: str) -> str:
              (_num(statistics.median(scores)), "median score"), (sum(s["score"] >= s["max"] > 0 for s in subs),
                                                                  "full marks"),
              (sum(x == 0 for x in scores), "zero"), (sum(bool(s["flags"]) for s in subs), "need a look"))
+    levels = {}
+    for s in subs:
+        levels[s["sandbox"] or "not recorded"] = levels.get(s["sandbox"] or "not recorded", 0) + 1
+    sandbox = "; ".join(f"{level} ({count})" for level, count in sorted(levels.items()))
     return (f'<header><h1>{e(title)}</h1><p class="sub">Autograded results of {n} submission{"s" * (n != 1)} from '
-            f'the {e(source)}, generated {datetime.datetime.now():%Y-%m-%d %H:%M}.</p><div class="cards">'
+            f'the {e(source)}, generated {datetime.datetime.now():%Y-%m-%d %H:%M}.</p>'
+            f'<p class="sub" id="sandbox">Sandbox: {e(sandbox)}</p><div class="cards">'
             + "".join(f'<div class="card"><b>{v}</b><span>{e(label)}</span></div>' for v, label in cards)
             + '</div><nav>Sections: <a href="#distribution">distribution</a><a href="#checks">checks</a>'
               '<a href="#misconceptions">misconceptions</a><a href="#attention">needs a look</a>'

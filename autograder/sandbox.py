@@ -343,14 +343,13 @@ def describe(found: dict) -> str:
 
 
 def missing(found: dict) -> list[str]:
-    """What keeps the sandbox from holding: a file-system allow-list and a network block are required."""
+    """What keeps the sandbox from holding: a file-system allow-list and a network block are required, each
+    from a layer that took effect and shown to hold from inside a test job."""
     gaps = []
-    if not found.get("files_blocked"):
-        gaps.append("the file-system allow-list: the course's files were still readable from inside a test job")
-    elif not found.get("namespaces") and not found.get("landlock"):
-        gaps.append("the file-system allow-list: it needs " + NEEDS["namespaces"] + ", or " + NEEDS["landlock"])
-    if not found.get("network_blocked"):
-        gaps.append("the network block: a test job could still open a network socket")
-    elif not found.get("namespaces") and not found.get("seccomp"):
-        gaps.append("the network block: it needs " + NEEDS["namespaces"] + ", or " + NEEDS["seccomp"])
+    for what, layer, held, failed in (
+            ("the file-system allow-list", "landlock", "files_blocked", "the course was readable from a test job"),
+            ("the network block", "seccomp", "network_blocked", "a test job could open a socket")):
+        if not (found.get("namespaces") or found.get(layer)) or not found.get(held):
+            why = f" ({failed})" if (found.get("namespaces") or found.get(layer)) else ""
+            gaps.append(f"{what}{why}: it needs {NEEDS['namespaces']}, or {NEEDS[layer]}")
     return gaps

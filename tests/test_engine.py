@@ -6,7 +6,7 @@ import nbformat
 import psutil
 import pytest
 
-from autograder import batch, sandbox, submissions
+from autograder import batch, submissions
 from autograder.checks import BY_NAME, CHECKS
 from autograder.engine import Engine, Limits
 
