@@ -14,10 +14,10 @@ c.ExecutePreprocessor.timeout = 300
 if os.environ.get("BACKPROP_GRADING") != "kernel":
     c.Autograde.autograde_preprocessors = [
         "nbgrader.preprocessors.IgnorePattern", "nbconvert.preprocessors.ClearMetadataPreprocessor",
-        "autograder.nbgrader_hooks.EngineExecute", "nbgrader.preprocessors.LimitOutput",
+        "autograder.doors.nbgrader_hooks.EngineExecute", "nbgrader.preprocessors.LimitOutput",
         "nbgrader.preprocessors.SaveAutoGrades", "nbgrader.preprocessors.AssignLatePenalties",
         "nbgrader.preprocessors.CheckCellMetadata"]
 
 # Feedback shows each check's message, never the source of hidden tests.
-c.GenerateFeedback.preprocessors = ["nbgrader.preprocessors.GetGrades", "autograder.nbgrader_hooks.HideHiddenTests",
+c.GenerateFeedback.preprocessors = ["nbgrader.preprocessors.GetGrades", "autograder.doors.nbgrader_hooks.HideHiddenTests",
                                     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]

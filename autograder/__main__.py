@@ -7,17 +7,17 @@ import sys
 
 # command -> module exposing configure(parser) and run(args) -> exit code
 COMMANDS = {
-    "grade": "autograder.cli_grade",
-    "release": "autograder.course",
-    "demo": "autograder.course",
-    "report": "autograder.report",
-    "gradescope": "autograder.gradescope",
+    "grade": "autograder.doors.grade",
+    "release": "autograder.doors.course",
+    "demo": "autograder.doors.course",
+    "report": "autograder.doors.report",
+    "gradescope": "autograder.doors.gradescope",
 }
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m autograder",
-                                 description="Grade the backprop-by-hand assignment and run its course.")
+                                 description="Grade the course's assignments and run the course.")
     sub = ap.add_subparsers(dest="cmd", required=True)
     for name, module in COMMANDS.items():
         try:

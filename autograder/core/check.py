@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import hints
+from .outcome import Outcome, of_tag
 
 
 @dataclass
@@ -18,6 +19,10 @@ class Verdict:
     passed: bool
     message: str
     tag: str | None = None
+
+    @property
+    def outcome(self) -> Outcome:
+        return of_tag(self.tag, self.passed)
 
 
 class Fail(Exception):
@@ -39,6 +44,12 @@ class Check:
     points: float
     numpy_only: bool = True
     uses: tuple[str, ...] = field(default_factory=tuple)   # student functions the probe calls
+    hints: dict = field(default_factory=dict, repr=False)  # the assignment's misconception hints, by tag
+
+    @property
+    def kind(self) -> str:
+        """The worker it is asked in: one where torch cannot load, or one with torch."""
+        return "numpy" if self.numpy_only else "torch"
 
     def inputs(self, rng: np.random.Generator) -> dict:
         return {}
@@ -72,5 +83,5 @@ class Check:
         return self.verdict(True, f"{self.part}, {self.title}: passed. {note}".strip())
 
     def say(self, text: str, tag: str | None) -> str:
-        hint = hints.HINTS.get(tag or "", "")
+        hint = self.hints.get(tag or "", hints.HINTS.get(tag or "", ""))
         return f"{self.part}, {self.title}: {text}" + (f"\nLikely cause: {hint}" if hint else "")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .verdict import Fail
+from .check import Fail
 
 TOL = 1e-6          # relative to the largest reference entry; float64 answers land near 1e-15
 LOOSE = 1e-5        # within this but not TOL: the right formula at the wrong precision (float32)

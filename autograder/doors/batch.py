@@ -11,9 +11,13 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from .. import assignments as registry
+from ..core.assignment import Assignment
+from ..core.outcome import Outcome
+from ..engine.engine import Engine, Report
 from . import results
-from .checks import CHECKS
-from .engine import Engine, Report
+
+Item = tuple[str, Path, Assignment | None]      # student, file, the assignment it belongs to (None: unknown)
 
 
 def find(root: Path) -> list[tuple[str, Path]]:
@@ -35,35 +39,66 @@ def find(root: Path) -> list[tuple[str, Path]]:
     return found
 
 
-def _internal_error(student: str, path: Path, exc: BaseException) -> Report:
+def assign(found: list[tuple[str, Path]], forced: Assignment | None = None) -> list[Item]:
+    """Each submission with its assignment: `forced`, else the one its path or its cells name."""
+    import nbformat
+    items = []
+    for student, path in found:
+        a = forced or registry.infer(path)
+        if a is None and path.suffix == ".ipynb":
+            try:
+                a = registry.infer(path, nbformat.read(path, 4))
+            except Exception:
+                a = None
+        items.append((student, path, a))
+    return items
+
+
+def _internal_error(student: str, path: Path, a: Assignment | None, exc: BaseException) -> Report:
     text = f"grading failed inside the grader ({type(exc).__name__}: {exc}); please report this"
-    verdicts = [c.verdict(False, f"{c.part}, {c.title}: not graded: {text}.", "internal") for c in CHECKS]
-    return Report(str(path), student, verdicts, [text, traceback.format_exc(limit=3)], ["internal_error"])
+    verdicts = [c.verdict(False, f"{c.part}, {c.title}: not graded: {text}.", Outcome.INTERNAL.value)
+                for c in (a.checks if a else ())]
+    return Report(str(path), student, verdicts, [text, traceback.format_exc(limit=3)], [Outcome.INTERNAL.value],
+                  assignment=a.name if a else "")
 
 
-def grade_all(engine: Engine, items: list[tuple[str, Path]], jobs: int, csv_path: Path | None,
+def _unknown(student: str, path: Path, engine: Engine) -> Report:
+    known = ", ".join(registry.all())
+    return Report(str(path), student, [], [f"{path.name}: not graded: it belongs to none of the assignments "
+                                           f"({known}); name its folder or file after one, or pass --assignment."],
+                  [Outcome.UNREADABLE.value], sandbox=engine.sandbox)
+
+
+def _grade_one(engine: Engine, item: Item) -> Report:
+    student, path, a = item
+    return engine.grade(path, a, student) if a else _unknown(student, path, engine)
+
+
+def grade_all(engine: Engine, items: list[Item], jobs: int, csv_path: Path | None,
               results_dir: Path | None, progress: bool = True) -> list[Report]:
-    log = results.CsvLog(csv_path) if csv_path else None
+    chosen = list(dict.fromkeys(a for _, _, a in items if a)) or list(engine.assignments.values())
+    log = results.CsvLog(csv_path, chosen) if csv_path else None
     reports: list[Report] = []
     start = time.monotonic()
     bar = tqdm(total=len(items), unit="nb", disable=not progress, file=sys.stderr, dynamic_ncols=True)
     pool = ThreadPoolExecutor(max_workers=jobs)
-    futures = {pool.submit(engine.grade, path, student): (student, path) for student, path in items}
+    futures = {pool.submit(_grade_one, engine, item): item for item in items}
     try:
         pending = set(futures)
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in done:
-                student, path = futures[fut]
+                student, path, a = futures[fut]
                 try:
                     report = fut.result()
                 except Exception as e:
-                    report = _internal_error(student, path, e)
+                    report = _internal_error(student, path, a, e)
                 reports.append(report)
                 if log:
                     log.add(report)
                 if results_dir:
-                    results.write_json(results_dir / f"{_safe(student)}.json", results.gradescope(report))
+                    name = _safe(student) if len(chosen) == 1 else f"{_safe(student)}.{_safe(report.assignment)}"
+                    results.write_json(results_dir / f"{name}.json", results.gradescope(report))
                 bar.set_postfix_str(f"{student[:20]} {report.score:g}/{report.max_score:g}")
                 bar.update()
     except KeyboardInterrupt:

@@ -10,10 +10,9 @@ from pathlib import Path
 
 import nbformat
 
+from .. import assignments as registry
+from ..core.assignment import META, Assignment
 from . import submissions
-from .submissions import ROOT
-
-ASSIGNMENT = "backprop"
 
 
 def nbgrader(*args: str, cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
@@ -27,12 +26,13 @@ def nbgrader(*args: str, cwd: Path, check: bool = True) -> subprocess.CompletedP
     return proc
 
 
-def release(root: Path = ROOT) -> Path:
-    """Regenerate release/ (student version) and solutions/ (executed answer key) from source/."""
-    nbgrader("generate_assignment", ASSIGNMENT, "--force", cwd=root)
-    nbgrader("generate_solution", ASSIGNMENT, "--force", cwd=root)
-    _steady(root / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
-    return root / "release" / ASSIGNMENT
+def release(a: Assignment) -> Path:
+    """Regenerate the assignment's release/ (student version) and solutions/ (executed answer key) from its
+    source/, in its course."""
+    nbgrader("generate_assignment", a.name, "--force", cwd=a.course)
+    nbgrader("generate_solution", a.name, "--force", cwd=a.course)
+    _steady(a.solutions)
+    return a.release.parent
 
 
 def _steady(path: Path) -> None:
@@ -53,33 +53,24 @@ def _steady(path: Path) -> None:
     nbformat.write(nb, path)
 
 
-def new_course(dest: Path) -> Path:
-    """A fresh course directory holding this course's source and config."""
+def new_course(dest: Path, chosen: list[Assignment]) -> Path:
+    """A fresh course directory holding these assignments' sources and the course's config."""
     if dest.exists():
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
-    shutil.copytree(ROOT / "source", dest / "source")
-    shutil.copy(ROOT / "nbgrader_config.py", dest / "nbgrader_config.py")
-    nbgrader("generate_assignment", ASSIGNMENT, "--force", cwd=dest)
+    shutil.copy(chosen[0].course / "nbgrader_config.py", dest / "nbgrader_config.py")
+    for a in chosen:
+        shutil.copytree(a.source.parent, dest / "source" / a.name)
+        nbgrader("generate_assignment", a.name, "--force", cwd=dest)
     return dest
 
 
-def submit(course: Path, student: str, nb) -> Path:
-    path = course / "submitted" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(nb, (str, bytes)):
-        path.write_text(nb) if isinstance(nb, str) else path.write_bytes(nb)
-    else:
-        nbformat.write(nb, path)
-    return path
-
-
-def stand_in_for_unreadable(course: Path) -> list[str]:
+def stand_in_for_unreadable(course: Path, a: Assignment) -> list[str]:
     """A submitted file that is not a readable notebook is kept as <name>.original, and the blank release
     notebook with a note saying why stands in for it, so the student still gets a grade row and feedback."""
     replaced = []
-    blank = nbformat.read(course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
-    for path in sorted((course / "submitted").glob(f"*/{ASSIGNMENT}/{ASSIGNMENT}.ipynb")):
+    blank = nbformat.read(course / "release" / a.name / a.notebook, 4)
+    for path in sorted((course / "submitted").glob(f"*/{a.name}/{a.notebook}")):
         try:
             nbformat.validate(nbformat.read(path, 4))
             continue
@@ -92,27 +83,27 @@ def stand_in_for_unreadable(course: Path) -> list[str]:
         note.id = "unreadable-submission"
         stand_in = nbformat.from_dict(blank)
         stand_in.cells = [note] + list(blank.cells)
-        stand_in.metadata["backprop"] = {"unreadable": reason}
+        stand_in.metadata[META] = {"unreadable": reason}
         nbformat.write(stand_in, path)
         replaced.append(path.parent.parent.name)
     return replaced
 
 
-def autograde(course: Path) -> Path:
+def autograde(course: Path, a: Assignment) -> Path:
     """nbgrader autograde, generate_feedback and export; returns the CSV of grades."""
-    stand_in_for_unreadable(course)
-    nbgrader("autograde", ASSIGNMENT, "--force", cwd=course)
-    nbgrader("generate_feedback", ASSIGNMENT, "--force", cwd=course)
+    stand_in_for_unreadable(course, a)
+    nbgrader("autograde", a.name, "--force", cwd=course)
+    nbgrader("generate_feedback", a.name, "--force", cwd=course)
     nbgrader("export", "--to", "grades.csv", cwd=course)
     return course / "grades.csv"
 
 
-def scores(course: Path) -> list[dict]:
+def scores(course: Path, a: Assignment) -> list[dict]:
     """Per student: the autograded score, its maximum, and the checks that lost points."""
     from nbgrader.api import Gradebook
     rows = []
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        for sub in gb.assignment_submissions(ASSIGNMENT):
+        for sub in gb.assignment_submissions(a.name):
             nb = sub.notebooks[0]
             lost = [g.name for g in nb.grades if g.auto_score is not None and g.auto_score < g.max_score
                     and g.cell_type == "code"]
@@ -121,26 +112,32 @@ def scores(course: Path) -> list[dict]:
     return sorted(rows, key=lambda r: r["student"])
 
 
-def demo(dest: Path, names: list[str] | None = None) -> list[dict]:
-    """A course in dest: the demo class (or the named answers) submitted, nbgrader autograde with the engine,
-    feedback, CSV export and the class report."""
+def demo(dest: Path, chosen: list[Assignment], names: list[str] | None = None) -> dict[str, list[dict]]:
+    """A course in dest: the demo class (or the named answers) submitted for each assignment, nbgrader
+    autograde with the engine, feedback, CSV export and a class report per assignment."""
     from . import democlass
-    course = new_course(dest)
-    if names:
-        answers = {a.name: a for a in submissions.all_answers()}
-        release = course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
-        for name in names:
-            submit(course, name, submissions.fill(answers[name], release))
-    else:
-        democlass.build(course)
-        roster = course / "roster.csv"
-        nbgrader("db", "student", "import", str(roster), cwd=course)
-    print(f"autograding {len(list((course / 'submitted').iterdir()))} submissions with nbgrader and the engine, "
-          f"then feedback, export and the class report (about two minutes)...", flush=True)
-    autograde(course)
-    from .__main__ import main
-    main(["report", str(course), "--out", str(course / "report.html"), "--title", "Demo class: backprop"])
-    return scores(course)
+    course = new_course(dest, chosen)
+    roster = []
+    for a in chosen:
+        release = course / "release" / a.name / a.notebook
+        if names:
+            for name in names:
+                submissions.submit(course, a, name, submissions.fill(submissions.answer(a, name), a, release))
+        else:
+            roster += democlass.build(course, a)
+    if roster:
+        democlass.write_roster(course / "roster.csv", roster)
+        nbgrader("db", "student", "import", str(course / "roster.csv"), cwd=course)
+    print(f"autograding {len(list((course / 'submitted').iterdir()))} students' submissions of "
+          f"{', '.join(a.name for a in chosen)} with nbgrader and the engine, then feedback, export and a class "
+          "report for each (about two minutes an assignment)...", flush=True)
+    rows = {}
+    from . import report
+    for a in chosen:
+        autograde(course, a)
+        report.write(course, course / f"report-{a.name}.html", f"Demo class: {a.name}", a)
+        rows[a.name] = scores(course, a)
+    return rows
 
 
 def table(rows: list[dict]) -> str:
@@ -155,22 +152,29 @@ def table(rows: list[dict]) -> str:
 HELP = {"release": "regenerate release/ and solutions/ from source/ with nbgrader",
         "demo": "grade a demo class with nbgrader in a fresh course directory"}
 
+
 def configure(p, name: str) -> None:
+    p.add_argument("--assignment", action="append", metavar="NAME",
+                   help="only this assignment (repeat for several; default: all of them)")
     if name == "demo":
         p.add_argument("--dir", type=Path, default=Path("build/demo"), help="course directory to create")
         p.add_argument("--answers", nargs="*", metavar="NAME",
-                       help="submit these answers from tests/answers instead of the demo class")
+                       help="submit these answers from tests/answers/<assignment>/ instead of the demo class")
 
 
 def run(args) -> int:
+    chosen = [registry.get(n) for n in args.assignment] if args.assignment else list(registry.all().values())
     if args.cmd == "release":
-        print(f"released to {release()}")
+        for a in chosen:
+            print(f"released {a.name} to {release(a)}")
         return 0
-    rows = demo(args.dir.resolve(), args.answers)
-    print(table(rows))
+    rows = demo(args.dir.resolve(), chosen, args.answers)
     d = args.dir
-    print(f"\nclass report: {d}/report.html\nfeedback: {d}/feedback/<student>/{ASSIGNMENT}/{ASSIGNMENT}.html\n"
-          f"grades: {d}/grades.csv and {d}/gradebook.db (nbgrader formgrader: cd {d} && nbgrader formgrader)")
+    for name, table_rows in rows.items():
+        print(f"\n{name}:\n{table(table_rows)}")
+    print(f"\nclass reports: {d}/report-<assignment>.html\nfeedback: {d}/feedback/<student>/<assignment>/"
+          f"<assignment>.html\ngrades: {d}/grades.csv and {d}/gradebook.db (nbgrader formgrader: cd {d} && "
+          "nbgrader formgrader)")
     return 0
 
 

@@ -5,6 +5,9 @@ import csv
 import random
 from pathlib import Path
 
+import nbformat
+
+from ..core.assignment import Assignment
 from . import submissions
 
 FIRST = ("Ada Alan Barbara Claude Dana Edsger Frances Grace Hedy Ivan Jean Katherine Linus Margaret Niklaus Olga "
@@ -15,65 +18,50 @@ LAST = ("Lovelace Turing Liskov Shannon Scott Dijkstra Allen Hopper Lamarr Suthe
         "Wu Okafor Mensah Karimi Petrovic Sato Costa Berg Tanaka Novak Garcia Rahman").split()
 
 
-def _merge(*names: str) -> submissions.Answer:
+def _merge(a: Assignment, names: tuple[str, ...]) -> submissions.Answer:
     """Answers combined: later files' cells win (bugs in different cells combine into a pair)."""
-    parts = [submissions.parse(submissions.ANSWERS / f"{n}.py") for n in names]
     cells = {}
-    for p in parts:
-        cells |= p.cells
+    for n in names:
+        cells |= submissions.answer(a, n).cells
     return submissions.Answer("+".join(names), cells)
 
 
-def _half_finished(upto: str) -> submissions.Answer:
-    """The key's cells up to and including `upto`; the later answer cells left as released."""
-    order = ["answer_activations", "answer_forward", "answer_backward", "answer_gradcheck", "answer_torch",
-             "answer_training"]
-    blank = submissions.parse(submissions.ANSWERS / "broken_blank.py").cells
-    return submissions.Answer(f"half_finished_{upto}", {k: blank[k] for k in order[order.index(upto) + 1:]})
+def _half_finished(a: Assignment, upto: str) -> submissions.Answer:
+    """The key's answer cells up to and including `upto`; the later ones left as released."""
+    order = list(submissions.key_cells(a))
+    release = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source for c in nbformat.read(a.release, 4).cells}
+    return submissions.Answer(f"half_finished_{upto}", {k: release[k] for k in order[order.index(upto) + 1:]})
 
 
-def plan() -> list[tuple[str, submissions.Answer]]:
-    """(kind, answer) for every demo student, in a fixed order."""
-    one = lambda n: submissions.parse(submissions.ANSWERS / f"{n}.py")
-    correct = ["key", "style_layers", "style_einsum", "style_dataclass"]
-    singles = ["bug_missing_inv_B", "bug_doubled_inv_B", "bug_sum_reduction", "bug_off_by_one_labels",
-               "bug_relu_derivative", "bug_transposed", "bug_mutates_cache", "bug_naive_softmax", "bug_bias_mean",
-               "bug_missing_dX", "bug_probs_into_ce", "bug_no_zero_grad", "bug_one_sided", "bug_loop_over_examples",
-               "bug_torch_in_numpy", "bug_zero_init"]
-    pairs = [("bug_naive_softmax", "bug_missing_inv_B"), ("bug_relu_derivative", "bug_no_zero_grad"),
-             ("bug_one_sided", "bug_bias_mean"), ("bug_sum_reduction", "bug_zeroed_between_calls"),
-             ("bug_leaky_relu", "bug_predict_probabilities")]
-    broken = ["broken_syntax", "broken_missing", "broken_exception", "broken_wrong_types", "broken_blank"]
-    hostile = ["hostile_patch_allclose", "hostile_fake_results", "hostile_infinite_loop", "hostile_child_process"]
-    return ([("correct", one(n)) for n in correct + correct[:3]]
-            + [("bug", one(n)) for n in singles]
-            + [("two bugs", _merge(*p)) for p in pairs]
-            + [("half finished", _half_finished(u)) for u in ("answer_forward", "answer_gradcheck")]
-            + [("broken", one(n)) for n in broken]
-            + [("hostile", one(n)) for n in hostile])
+def plan(a: Assignment) -> list[tuple[str, submissions.Answer]]:
+    """(kind, answer) for every demo student of the assignment, in its fixed order."""
+    return [(kind, _half_finished(a, names[0]) if kind == "half finished" else _merge(a, names))
+            for kind, names in a.demo]
 
 
-def build(course: Path, seed: int = 7) -> list[dict]:
-    """Write submitted/<student>/backprop/backprop.ipynb for the class, and roster.csv. Returns the roster."""
-    from .course import ASSIGNMENT, submit
-    release = course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+def build(course: Path, a: Assignment, seed: int = 7) -> list[dict]:
+    """Write submitted/<student>/<assignment>/<assignment>.ipynb for the assignment's demo class (the same
+    people, in the same order, for every assignment). Returns their roster rows."""
+    release = course / "release" / a.name / a.notebook
     rng = random.Random(seed)
     people = list(zip(FIRST, LAST))
     rng.shuffle(people)
     roster = []
-    students = plan() + [("unreadable", None)]
-    for (kind, answer), (first, last) in zip(students, people):
+    for (kind, answer), (first, last) in zip(plan(a), people):
         sid = f"{first.lower()}.{last.lower()}"
-        if answer is None:
-            good = submissions.fill(submissions.parse(submissions.ANSWERS / "key.py"), release)
-            import nbformat
-            submit(course, sid, nbformat.writes(good)[:5000])            # a truncated upload
-        else:
-            submit(course, sid, submissions.fill(answer, release))
+        nb = submissions.fill(answer, a, release)
+        submissions.submit(course, a, sid, nbformat.writes(nb)[:5000] if kind == "unreadable" else nb)
         roster.append({"id": sid, "first_name": first, "last_name": last, "email": f"{sid}@example.edu",
-                       "demo_kind": kind, "demo_answer": answer.name if answer else "truncated file"})
-    with open(course / "roster.csv", "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(roster[0]))
-        w.writeheader()
-        w.writerows(roster)
+                       "demo_kind": kind, "demo_answer": "truncated file" if kind == "unreadable" else answer.name})
     return roster
+
+
+def write_roster(path: Path, rows: list[dict]) -> None:
+    """One row per student (the first assignment's row names their demo answer)."""
+    people = {}
+    for r in rows:
+        people.setdefault(r["id"], r)
+    with open(path, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(people.values())

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .engine import Limits
+from ..engine.engine import Limits
 
 HELP = {"grade": "grade one notebook (Gradescope results.json) or every notebook below a folder"}
 
@@ -11,6 +11,8 @@ HELP = {"grade": "grade one notebook (Gradescope results.json) or every notebook
 def configure(p, name: str) -> None:
     p.add_argument("path", type=Path, help="a submitted notebook, or a folder of them (nbgrader's submitted/ too)")
     p.add_argument("--results", type=Path, help="where to write results.json for a single notebook")
+    p.add_argument("--assignment", metavar="NAME", help="the assignment (default: the one each notebook's "
+                                                        "folder, file name or cells name)")
     p.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: the cores)")
     p.add_argument("--csv", type=Path, help="folder mode: one row per submission, written as each finishes")
     p.add_argument("--results-dir", type=Path, help="folder mode: a Gradescope-format JSON per submission")
@@ -31,14 +33,22 @@ REFUSED = 3         # the exit code when the sandbox cannot hold and grading was
 def run(args) -> int:
     import sys
 
+    from .. import assignments as registry
+    from ..engine.engine import Engine, SandboxUnavailable
     from . import batch, results
-    from .engine import Engine, SandboxUnavailable
     limits = Limits(check_seconds=args.check_seconds, submission_seconds=args.submission_seconds,
                     memory=args.memory_mb << 20)
     path = args.path
     out = args.results or Path("results.json")
     try:
-        engine = Engine(limits, unsafe=args.unsafe_no_sandbox)
+        forced = registry.get(args.assignment) if args.assignment else None
+    except KeyError as e:
+        print(f"error: {e.args[0]}", file=sys.stderr)
+        return 2
+    items = batch.assign(batch.find(path) if path.is_dir() else [(path.stem, path)], forced)
+    chosen = list(dict.fromkeys(a for _, _, a in items if a)) or list(registry.all().values())
+    try:
+        engine = Engine(chosen, limits, unsafe=args.unsafe_no_sandbox)
     except SandboxUnavailable as e:
         print(f"error: {e}", file=sys.stderr)
         if not path.is_dir():
@@ -50,7 +60,6 @@ def run(args) -> int:
         raise
     print(f"sandbox: {engine.sandbox}", file=sys.stderr)
     if path.is_dir():
-        items = batch.find(path)
         if args.results_dir:
             args.results_dir.mkdir(parents=True, exist_ok=True)
         with engine:
@@ -60,9 +69,16 @@ def run(args) -> int:
             except KeyboardInterrupt:
                 return 130
         return 0
+    student, path, a = items[0]
+    if a is None:
+        with engine:
+            report = batch._unknown(student, path, engine)
+        results.write_json(out, results.failed_results(report.notes[0]))
+        print(f"{student}: {report.notes[0]}", file=sys.stderr)
+        return 0
     try:
         with engine:
-            report = engine.grade(path)
+            report = engine.grade(path, a)
     except Exception as e:          # the file is always written, whatever went wrong
         results.write_json(out, results.failed_results(f"Grading could not run: {type(e).__name__}: {e}"))
         raise

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import atexit
-import os
 import tempfile
 import textwrap
 from pathlib import Path
@@ -12,6 +11,8 @@ from nbformat.v4 import new_output
 from nbgrader import utils
 from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
 from traitlets import Bool
+
+from ..core.assignment import META
 
 
 class HideHiddenTests(ClearHiddenTests):
@@ -40,9 +41,10 @@ def _shared_engine(unsafe: bool, log):
     if _refusal is not None:
         raise _refusal
     if _engine is None:
-        from .engine import Engine, SandboxUnavailable
+        from .. import assignments
+        from ..engine.engine import Engine, SandboxUnavailable
         try:
-            _engine = Engine(unsafe=unsafe)
+            _engine = Engine(list(assignments.all().values()), unsafe=unsafe)
         except SandboxUnavailable as e:
             _refusal = e
             log.error("%s", e)
@@ -67,12 +69,16 @@ class EngineExecute(NbGraderPreprocessor):
                                          "your rights); recorded with every grade.").tag(config=True)
 
     def preprocess(self, nb, resources):
-        from .checks import BY_NAME
-        student = resources.get("nbgrader", {}).get("student", "student")
+        from .. import assignments
+        info = resources.get("nbgrader", {})
+        student = info.get("student", "student")
+        a = assignments.get(info["assignment"]) if info.get("assignment") else assignments.infer(Path("."), nb)
+        if a is None:
+            raise ValueError("cannot tell which assignment this notebook belongs to")
         with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "submission.ipynb"
+            path = Path(tmp) / a.notebook
             nbformat.write(nb, path)
-            report = _shared_engine(self.unsafe_no_sandbox, self.log).grade(path, student)
+            report = _shared_engine(self.unsafe_no_sandbox, self.log).grade(path, a, student)
         verdicts = {v.check: v for v in report.verdicts}
         for cell in nb.cells:
             gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
@@ -84,10 +90,10 @@ class EngineExecute(NbGraderPreprocessor):
                 cell.outputs = [new_output("stream", name="stdout", text=text + "\n")] if v.passed else [
                     new_output("error", ename="CheckFailed", evalue=text, traceback=[text])]
             errors = [n.split(": ", 2)[-1] for n in report.notes if f"cell {gid}:" in n]
-            if errors and gid not in BY_NAME:
+            if errors and gid not in a.by_name:
                 cell.outputs = [new_output("stream", name="stdout", text=f"When graded, this cell failed: "
                                                                          f"{errors[0]}\n")]
-        nb.metadata["backprop"] = {"flags": report.flags, "notes": report.notes, "sandbox": report.sandbox,
+        nb.metadata[META] = {"flags": report.flags, "notes": report.notes, "sandbox": report.sandbox,
                                    "tags": {v.check: v.tag for v in report.verdicts if not v.passed}}
         if report.flags or report.notes:
             self.log.info("%s: %s", student, "; ".join(report.flags + report.notes)[:500])

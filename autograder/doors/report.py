@@ -17,32 +17,35 @@ import sys
 from pathlib import Path
 from urllib.parse import quote
 
-from .checks import BY_NAME, CHECKS
-from .course import ASSIGNMENT
-from .hints import HINTS
+from .. import assignments as registry
+from ..core import hints
+from ..core.assignment import META, Assignment
+from ..core.outcome import FLAGS as FLAGGED, Outcome, of_tag
 
 HELP = {"report": "write a self-contained HTML class report from graded results"}
 
 FLAGS = {   # flag -> what it means and what to do
-    "timeout": "Code ran out of time, so the checks it had not reached were not graded. Look for an endless loop "
-               "or very slow code; regrade if the grading machine was overloaded.",
-    "crashed": "The process running the student's code died (it exited, was killed or ran out of memory); the "
-               "checks it took down scored zero. Read the notes and the submission.",
-    "torch_in_numpy": "The code used torch in a NumPy-only part (Parts 1, 2 and 4), which scores zero there. "
-                      "Usually a misreading of the task; the student's feedback says so.",
-    "tampering": "The notebook replaced builtins, numpy or json functions, or sent the grader messages out of turn. Grading was not "
-                 "affected, but the code deserves a look for academic integrity.",
-    "unreadable": "The file could not be read as a notebook and was graded as a blank one. Ask the student for "
-                  "the right file.",
-    "internal_error": "The grader itself failed on this submission, so its score means nothing. Regrade it, and "
-                      "report the note if it fails again.",
+    Outcome.TIMEOUT.value: "Code ran out of time, so the checks it had not reached were not graded. Look for an "
+                           "endless loop or very slow code; regrade if the grading machine was overloaded.",
+    Outcome.CRASHED.value: "The process running the student's code died (it exited, was killed or ran out of "
+                           "memory); the checks it took down scored zero. Read the notes and the submission.",
+    Outcome.MEMORY.value: "The code ran out of the memory a submission may use; the checks it took down scored "
+                          "zero.",
+    Outcome.TORCH_FORBIDDEN.value: "The code used torch in a part graded without torch, which scores zero there. "
+                                   "Usually a misreading of the task; the student's feedback says so.",
+    Outcome.TAMPERING.value: "The notebook replaced builtins, numpy or json functions, or sent the grader messages "
+                             "out of turn. Grading was not affected, but the code deserves a look for academic "
+                             "integrity.",
+    Outcome.OUTPUT_FLOOD.value: "The code printed far more than is kept; the rest was dropped. Grading was not "
+                                "affected.",
+    Outcome.UNREADABLE.value: "The file could not be read as a notebook and was graded as a blank one. Ask the "
+                              "student for the right file.",
+    Outcome.SANDBOX.value: "The sandbox could not be set up for this submission, so its code was not run and it "
+                           "scored zero. Regrade it; the note says what failed.",
+    Outcome.INTERNAL.value: "The grader itself failed on this submission, so its score means nothing. Regrade "
+                            "it, and report the note if it fails again.",
 }
-OUTCOME_TAGS = {"timeout", "crashed", "unreadable", "internal"}     # grading outcomes, shown as flags instead
-TAG_FLAG = {"timeout": "timeout", "crashed": "crashed", "torch_in_numpy": "torch_in_numpy",
-            "unreadable": "unreadable", "internal": "internal_error"}
-ENGINE_MESSAGES = [("timeout", re.compile(r"did not finish within|used up its")),     # engine verdicts name no hint
-                   ("crashed", re.compile(r"the process running your")),
-                   ("internal", re.compile(r"grading failed inside the grader"))]
+OUTCOME_TAGS = {o.value for o in FLAGGED}       # grading outcomes, shown as flags instead of misconceptions
 NO_HINT = {"exception": "The code raised an error; the example says which and where.",
            "other": "No named misconception: the check could not say which mistake this is. Read the example."}
 
@@ -83,45 +86,85 @@ def configure(p, name: str) -> None:
     p.add_argument("results", type=Path, help="a folder of Gradescope JSON files (grade --results-dir), "
                                               "or an nbgrader course directory with gradebook.db")
     p.add_argument("--out", type=Path, default=Path("report.html"), help="the HTML file to write")
-    p.add_argument("--title", default=f"{ASSIGNMENT}: class report", help="the page's title")
+    p.add_argument("--title", help="the page's title (default: '<assignment>: class report')")
+    p.add_argument("--assignment", metavar="NAME", help="the assignment to report on (default: the only one "
+                                                        "the results or the gradebook hold)")
 
 
 def run(args) -> int:
-    src, out = args.results, args.out.resolve()
-    if (src / "gradebook.db").is_file():
-        subs, kind = load_course(src, out.parent), "nbgrader gradebook"
-    elif src.is_dir():
-        subs, kind = load_results(src), "Gradescope results"
-    else:
+    src = args.results
+    if not src.is_dir():
         print(f"report: {src} is neither a folder of results nor a course directory", file=sys.stderr)
         return 2
-    if not subs:
-        print(f"report: no graded submissions found in {src}", file=sys.stderr)
+    try:
+        a = registry.get(args.assignment) if args.assignment else _only_assignment(src)
+    except (KeyError, ValueError) as e:
+        print(f"report: {e.args[0]}", file=sys.stderr)
         return 2
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render(subs, args.title, f"{kind} in {src}", inferred=kind == "nbgrader gradebook"),
-                   encoding="utf-8")
-    print(f"wrote {args.out} ({len(subs)} submissions)")
+    n = write(src, args.out, args.title or f"{a.name}: class report", a)
+    if not n:
+        print(f"report: no graded submissions of {a.name} found in {src}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.out} ({n} submissions)")
     return 0
 
 
+def write(src: Path, out: Path, title: str, a: Assignment) -> int:
+    """The class report on `a` from results or a course in `src`, written to `out`; returns how many
+    submissions it covers (nothing is written for none)."""
+    out = out.resolve()
+    if (src / "gradebook.db").is_file():
+        subs, kind = load_course(src, out.parent, a), "nbgrader gradebook"
+    else:
+        subs, kind = load_results(src, a), "Gradescope results"
+    if subs:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(render(subs, title, f"{kind} in {src}", a, inferred=kind == "nbgrader gradebook"),
+                       encoding="utf-8")
+    return len(subs)
+
+
+def _only_assignment(src: Path) -> Assignment:
+    """The assignment the results in `src` belong to, when they name exactly one."""
+    if (src / "gradebook.db").is_file():
+        from nbgrader.api import Gradebook
+        with Gradebook(f"sqlite:///{(src / 'gradebook.db').resolve()}") as gb:
+            names = {x.name for x in gb.assignments}
+    else:
+        names = set()
+        for path in src.rglob("*.json"):
+            try:
+                names.add(json.loads(path.read_text(encoding="utf-8"))["extra_data"]["assignment"])
+            except (OSError, ValueError, KeyError, TypeError):
+                continue
+    known = registry.all()
+    names &= set(known)
+    if len(names) == 1:
+        return known[names.pop()]
+    if not names and len(known) == 1:
+        return next(iter(known.values()))
+    raise ValueError(f"say which assignment to report on with --assignment ({', '.join(sorted(names or known))})")
+
+
 # ------------------------------------------------------------------ reading results
-def _check(name: str, passed: bool, points, max_points, tag, message: str, test_name: str = "") -> dict:
-    known = BY_NAME.get(name)
+def _check(a: Assignment, name: str, passed: bool, points, max_points, tag, message: str,
+           test_name: str = "") -> dict:
+    known = a.by_name.get(name)
     part = known.part if known else (test_name.split(":")[0] if ":" in test_name else "")
     return {"check": name, "part": part, "passed": bool(passed), "points": float(points or 0),
             "max_points": float(max_points or 0), "tag": tag or ("" if passed else "other"), "message": message}
 
 
-def _sub(student, score, checks, flags, notes, href=None, sandbox="") -> dict:
-    top = sum(c["max_points"] for c in checks) or sum(c.points for c in CHECKS)
+def _sub(a: Assignment, student, score, checks, flags, notes, href=None, sandbox="") -> dict:
+    top = sum(c["max_points"] for c in checks) or a.points
     return {"student": str(student), "score": float(score or 0), "max": top, "checks": checks,
             "flags": sorted(set(map(str, flags))), "notes": [str(n) for n in notes], "href": href,
             "sandbox": str(sandbox or "")}
 
 
-def load_results(folder: Path) -> list[dict]:
-    """One submission per JSON file written by `grade DIR --results-dir`."""
+def load_results(folder: Path, a: Assignment) -> list[dict]:
+    """One submission of `a` per JSON file written by `grade DIR --results-dir` (files of other assignments
+    are left out)."""
     subs = []
     for path in sorted(folder.rglob("*.json")):
         if any(part.startswith(".") for part in path.relative_to(folder).parts):
@@ -133,52 +176,46 @@ def load_results(folder: Path) -> list[dict]:
         extra = data.get("extra_data") if isinstance(data, dict) else None
         if not isinstance(extra, dict):     # results.failed_results: grading itself could not run
             why = data.get("output", "no results") if isinstance(data, dict) else "not a results object"
-            subs.append(_sub(path.stem, 0, [], ["internal_error"], [why]))
+            subs.append(_sub(a, path.stem, 0, [], [Outcome.INTERNAL.value], [why]))
+            continue
+        if extra.get("assignment", a.name) != a.name:
             continue
         tests = data.get("tests") or []
         checks = []
         for i, c in enumerate(extra.get("checks") or []):
             t = tests[i] if i < len(tests) and isinstance(tests[i], dict) else {}
-            checks.append(_check(str(c.get("check", "")), c.get("passed"), c.get("points"), c.get("max_points"),
+            checks.append(_check(a, str(c.get("check", "")), c.get("passed"), c.get("points"), c.get("max_points"),
                                  c.get("tag"), str(t.get("output", "")), str(t.get("name", ""))))
-        subs.append(_sub(extra.get("student") or path.stem, data.get("score"), checks, extra.get("flags") or [],
+        subs.append(_sub(a, extra.get("student") or path.stem, data.get("score"), checks, extra.get("flags") or [],
                          extra.get("notes") or [], sandbox=extra.get("sandbox", "")))
     return subs
 
 
-def tag_of(message: str) -> str:
-    """The misconception a message names: its "Likely cause" is one of HINTS, else an engine outcome."""
-    flat = " ".join(message.split())                     # feedback wraps long lines
-    cause = flat.rsplit(" Likely cause: ", 1)[-1] if " Likely cause: " in flat else ""
-    hinted = [tag for tag, hint in HINTS.items() if hint and " ".join(hint.split()) == cause]
-    outcome = [tag for tag, pattern in ENGINE_MESSAGES if pattern.search(message)]
-    return (hinted + outcome + ["other"])[0]
-
-
-def load_course(course: Path, out_dir: Path) -> list[dict]:
-    """Scores from nbgrader's gradebook; messages from the autograded notebooks' failed test cells."""
+def load_course(course: Path, out_dir: Path, a: Assignment) -> list[dict]:
+    """Scores from nbgrader's gradebook; messages from the autograded notebooks' failed test cells; flags and
+    tags from the record the engine leaves in each autograded notebook."""
     import nbformat
     from nbgrader.api import Gradebook
-    order = {c.name: i for i, c in enumerate(CHECKS)}
+    order = {c.name: i for i, c in enumerate(a.checks)}
     subs = []
     with Gradebook(f"sqlite:///{(course / 'gradebook.db').resolve()}") as gb:
-        for sub in gb.assignment_submissions(ASSIGNMENT):
+        for sub in gb.assignment_submissions(a.name):
             student = sub.student_id
             grades = [g for nb in sub.notebooks for g in nb.grades if g.cell_type == "code"]
             grades.sort(key=lambda g: order.get(g.name, len(order)))
             messages, notes, flags = {}, [], set()
-            nb_path = course / "autograded" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+            nb_path = course / "autograded" / student / a.name / a.notebook
             try:
                 nb = nbformat.read(nb_path, 4)
             except Exception as exc:        # missing or broken: the scores still count
                 nb = None
                 notes.append(f"autograded notebook not readable ({type(exc).__name__})")
-            record = nb.metadata.get("backprop", {}) if nb else {}      # written by the engine's preprocessor
+            record = nb.metadata.get(META, {}) if nb else {}      # written by the engine's preprocessor
             flags |= {str(f) for f in record.get("flags", [])}
             notes += [str(n) for n in record.get("notes", [])]
             for cell in nb.cells if nb else []:
                 if cell.get("id") == "unreadable-submission":
-                    flags.add("unreadable")
+                    flags.add(Outcome.UNREADABLE.value)
                     notes.append(cell.source.replace("**", ""))
                 gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
                 for o in cell.get("outputs", []) if cell.cell_type == "code" else []:
@@ -188,13 +225,13 @@ def load_course(course: Path, out_dir: Path) -> list[dict]:
             for g in grades:
                 passed = (g.score or 0) >= g.max_score
                 msg = "" if passed else messages.get(g.name, "(no message in the autograded notebook)")
-                tag = "" if passed else record.get("tags", {}).get(g.name) or tag_of(msg)
-                checks.append(_check(g.name, passed, g.score, g.max_score, tag, msg))
-            flags |= {TAG_FLAG[c["tag"]] for c in checks if c["tag"] in TAG_FLAG}
-            feedback = course / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html"
+                tag = "" if passed else record.get("tags", {}).get(g.name) or "other"
+                checks.append(_check(a, g.name, passed, g.score, g.max_score, tag, msg))
+            flags |= {c["tag"] for c in checks if of_tag(c["tag"], c["passed"]) in FLAGGED}
+            feedback = course / "feedback" / student / a.name / f"{a.name}.html"
             href = quote(os.path.relpath(feedback.resolve(), out_dir).replace(os.sep, "/")) \
                 if feedback.is_file() else None
-            subs.append(_sub(student, sub.code_score, checks, flags, notes, href, record.get("sandbox", "")))
+            subs.append(_sub(a, student, sub.code_score, checks, flags, notes, href, record.get("sandbox", "")))
     return subs
 
 
@@ -291,10 +328,10 @@ def _section(sid: str, heading: str, what: str) -> str:
     return f'<section id="{sid}"><h2>{heading}</h2><p class="what">{what}</p>'
 
 
-def render(subs: list[dict], title: str, source: str, inferred: bool = False) -> str:
+def render(subs: list[dict], title: str, source: str, a: Assignment, inferred: bool = False) -> str:
     subs = sorted(subs, key=lambda s: (s["student"].lower(), s["student"]))
     _anchors(subs)
-    parts = [_header(subs, title, source), _distribution(subs), _checks(subs), _misconceptions(subs),
+    parts = [_header(subs, title, source), _distribution(subs), _checks(subs, a), _misconceptions(subs, a),
              _attention(subs, inferred), _students(subs), _feedback(subs)]
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{e(title)}</title><meta '
             f'name="viewport" content="width=device-width, initial-scale=1"><style>{CSS}</style></head><body><main>\n'
@@ -328,9 +365,9 @@ def _distribution(subs: list[dict]) -> str:
             + f'<img alt="histogram of autograded scores" src="{chart}"></section>')
 
 
-def _checks(subs: list[dict]) -> str:
+def _checks(subs: list[dict], a: Assignment) -> str:
     n, rows = len(subs), []
-    for name in dict.fromkeys([c.name for c in CHECKS] + [c["check"] for s in subs for c in s["checks"]]):
+    for name in dict.fromkeys([c.name for c in a.checks] + [c["check"] for s in subs for c in s["checks"]]):
         seen = [c for s in subs for c in s["checks"] if c["check"] == name]
         if seen:
             passed = sum(c["passed"] for c in seen)
@@ -348,7 +385,7 @@ def _checks(subs: list[dict]) -> str:
     return "".join(out) + "</tbody></table></section>"
 
 
-def _misconceptions(subs: list[dict]) -> str:
+def _misconceptions(subs: list[dict], a: Assignment) -> str:
     hits: dict[str, list[tuple[dict, str]]] = {}     # tag -> (submission, its first message with that tag)
     for s in subs:
         for c in s["checks"]:
@@ -363,7 +400,7 @@ def _misconceptions(subs: list[dict]) -> str:
                '<th class="num">students</th><th>hint and one example message</th></tr></thead><tbody>')
     for i, (tag, who) in enumerate(sorted(hits.items(), key=lambda kv: (-len(kv[1]), kv[0])), 1):
         names = ", ".join(_link(s) for s, _ in who[:8]) + (f" and {len(who) - 8} more" if len(who) > 8 else "")
-        hint = HINTS.get(tag) or NO_HINT.get(tag, NO_HINT["other"])
+        hint = a.hints.get(tag) or hints.HINTS.get(tag) or NO_HINT.get(tag, NO_HINT["other"])
         out.append(f'<tr data-tag="{e(tag)}"><td class="num">{i}</td><td class="tag">{e(tag)}</td><td class="num">'
                    f'{len(who)} <span class="muted">({100 * len(who) / len(subs):.0f}%)</span></td><td>{e(hint)}'
                    f'<pre>{e(_example(who[0][1]))}</pre><span class="muted">Students: {names}</span></td></tr>')
@@ -386,7 +423,7 @@ def _attention(subs: list[dict], inferred: bool) -> str:
                    '</p><table class="fixed"><thead><tr><th style="width:24%">student</th><th class="num" '
                    'style="width:8%">score</th><th>notes</th></tr></thead><tbody>')
         for s in group:
-            said = s["notes"] or [c["message"] for c in s["checks"] if TAG_FLAG.get(c["tag"]) == flag][:1]
+            said = s["notes"] or [c["message"] for c in s["checks"] if c["tag"] == flag][:1]
             notes = "".join(f"<pre>{e(x)}</pre>" for x in said) or '<span class="muted">no notes</span>'
             out.append(f'<tr><td>{_link(s)}</td><td class="num">{s["score"]:g}</td><td>{notes}</td></tr>')
         out.append("</tbody></table>")

@@ -3,19 +3,55 @@ from __future__ import annotations
 
 import linecache
 import re
+from pathlib import Path
 
+import nbformat
 
-DEMO_CELLS = {"plots"}          # locked cells that only show things; grading skips them
+from ..core.assignment import META
+
 _MAGIC = re.compile(r"^([ \t]*)([%!].*)$", re.M)
 
 
-def runnable_cells(nb) -> list[tuple[str, str]]:
-    """(label, source) of every code cell the grader runs: all but test cells and demo cells."""
+def read(path: Path, data: bytes):
+    """(notebook, "") or (None, why it cannot be graded)."""
+    if not path.is_file():
+        return None, f"{path.name} is not a file."
+    if not data.strip():
+        return None, f"{path.name} is empty."
+    if path.suffix != ".ipynb":
+        return None, f"{path.name} is not a notebook (.ipynb); submit the assignment's notebook itself."
+    try:
+        nb = nbformat.reads(data.decode("utf-8", "replace"), 4)
+        nbformat.validate(nb)
+    except Exception as e:
+        first = str(e).strip().splitlines()[0][:200] if str(e).strip() else ""
+        return None, f"{path.name} could not be read as a notebook ({type(e).__name__}: {first})."
+    stand_in = nb.metadata.get(META, {}).get("unreadable")
+    if stand_in:                        # the course kept the original and put the blank notebook in its place
+        return None, f"the file as submitted could not be read ({stand_in})."
+    return nb, ""
+
+
+def cells_to_run(nb, release, setup: tuple[str, ...], demo: tuple[str, ...]) -> list[tuple[str, str]]:
+    """The submission's runnable cells, with every locked cell's text taken from the release; the `setup`
+    cells run even when the submission deleted them."""
+    locked = {c.metadata.nbgrader["grade_id"]: c.source for c in release.cells
+              if c.cell_type == "code" and c.get("metadata", {}).get("nbgrader", {}).get("locked")}
+    cells = runnable_cells(nb, demo)
+    have = {label for label, _ in cells}
+    cells = [(label, locked.get(label, src)) for label, src in cells]
+    missing = [(gid, src) for gid, src in locked.items() if gid not in have and gid in setup]
+    return missing + cells
+
+
+def runnable_cells(nb, demo: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """(label, source) of every code cell the grader runs: all but test cells and the `demo` cells (locked
+    cells that only show things)."""
     out = []
     for i, c in enumerate(nb.cells):
         meta = c.get("metadata", {}).get("nbgrader", {})
         gid = meta.get("grade_id") or c.get("id") or f"cell{i}"
-        if c.get("cell_type") != "code" or (meta.get("grade") and not meta.get("solution")) or gid in DEMO_CELLS:
+        if c.get("cell_type") != "code" or (meta.get("grade") and not meta.get("solution")) or gid in demo:
             continue
         out.append((str(gid), _MAGIC.sub(r"\1pass  # \2", c.get("source", ""))))
     return out

@@ -1,4 +1,6 @@
-"""The submission's side of the engine. Started by the engine as `python -m autograder.worker KIND FD`.
+"""The submission's side of the engine. Started by the engine as
+`python -m autograder.engine.worker KIND FD MODULES` (MODULES: what to load ahead, comma-separated, among
+them each assignment's package).
 
 A zygote of each kind preloads what submissions may use (the NumPy kind never loads torch), measures what
 the sandbox can do here, then forks one runner per job. The runner enters the job's namespaces and builds its
@@ -22,27 +24,22 @@ import traceback  # noqa: E402
 
 import psutil  # noqa: E402  (everything the runner needs is loaded before it hides paths)
 
-PRELOAD = ("abc argparse array bisect collections collections.abc copy csv dataclasses decimal enum fractions "
-           "functools heapq inspect itertools json math numbers operator pathlib pprint random re statistics "
-           "string textwrap time timeit types typing warnings contextlib traceback cProfile pstats "
-           "concurrent.futures unittest encodings.idna numpy numpy.linalg numpy.random numpy.testing matplotlib "
-           "matplotlib.pyplot").split()
-TORCH_PRELOAD = ("torch torch.nn torch.nn.functional torch.optim torch.autograd torch.func").split()
-OUTPUT_KEPT = 64 * 1024
-
-
 def send(sock: socket.socket, message: dict) -> None:
-    from . import wire
+    from ..core import wire
     sock.sendall(wire.dumps(message).encode() + b"\n")
 
 
-def _preload(kind: str) -> None:
-    for name in PRELOAD + (TORCH_PRELOAD if kind == "torch" else []):
+def _preload(kind: str, modules: list[str]) -> dict:
+    """Load what submissions may use and the assignments' packages; returns the assignments by module."""
+    assignments = {}
+    for name in modules:
         try:
-            importlib.import_module(name)
+            mod = importlib.import_module(name)
         except ImportError:
-            pass
-    from . import checks, notebook, probing, sandbox, wire  # noqa: F401
+            continue
+        if hasattr(mod, "ASSIGNMENT"):
+            assignments[name] = mod.ASSIGNMENT
+    from . import notebook, probing, sandbox  # noqa: F401
     for name in ("landlockpy", "pyseccomp"):           # the sandbox's own libraries, loaded while visible
         try:
             importlib.import_module(name)
@@ -51,6 +48,7 @@ def _preload(kind: str) -> None:
     _warm_up(kind)
     if kind == "numpy" and "torch" in sys.modules:
         raise SystemExit("the NumPy worker must never load torch")
+    return assignments
 
 
 def _warm_up(kind: str) -> None:
@@ -78,9 +76,9 @@ def _warm_up(kind: str) -> None:
         torch.optim.Adam([w]), torch.nn.Linear(2, 2), torch.einsum("ij,jk->ik", w, w.T), torch.from_numpy(x).clamp(min=0)
 
 
-def zygote(kind: str, fd: int) -> None:
-    _preload(kind)
-    view = _View(kind)
+def zygote(kind: str, fd: int, modules: list[str]) -> None:
+    assignments = _preload(kind, modules)
+    view = _View(kind, [str(a.folder) for a in assignments.values()])
     found = _probe(view)
     ctrl = socket.socket(fileno=fd)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)      # runners are reaped by the kernel
@@ -96,7 +94,7 @@ def zygote(kind: str, fd: int) -> None:
             ctrl.close()
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             try:
-                runner(kind, fds[0], view)
+                runner(kind, fds[0], view, assignments)
             finally:
                 os._exit(0)
         os.close(fds[0])
@@ -105,13 +103,13 @@ def zygote(kind: str, fd: int) -> None:
 class _View:
     """What a job of this kind may read: the same paths in every job, worked out once."""
 
-    def __init__(self, kind: str):
+    def __init__(self, kind: str, folders: list[str]):
         from . import sandbox
-        package = os.path.dirname(os.path.abspath(__file__))
+        package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         course = os.path.dirname(package)
         others = sorted(os.path.join(course, n) for n in os.listdir(course) if n != os.path.basename(package))
         self.probe = others[0] if others else None          # something of the course a job must not see
-        self.ro = sandbox.readable(package, course)
+        self.ro = sorted(set(sandbox.readable(package, course)) | {os.path.realpath(f) for f in folders})
         self.masked = sandbox.torch_dirs() if kind == "numpy" else []
         self.landlock_ro = sandbox.without(self.ro, self.masked) if self.masked else self.ro
 
@@ -252,7 +250,7 @@ def _read_all(fd: int) -> bytes:
     return b"".join(chunks)
 
 
-def runner(kind: str, fd: int, view: _View) -> None:
+def runner(kind: str, fd: int, view: _View, assignments: dict) -> None:
     from . import sandbox
     os.setsid()
     sock = socket.socket(fileno=fd)
@@ -273,7 +271,7 @@ def runner(kind: str, fd: int, view: _View) -> None:
         os.close(out_r)
         os.read(go_r, 1)
         try:
-            student(kind, job, sock, out_w, view, where, uid, processes)
+            student(kind, job, sock, out_w, view, where, uid, processes, assignments[job["assignment"]])
         except BaseException:
             os.write(out_w, traceback.format_exc().encode())
             os._exit(70)
@@ -283,31 +281,32 @@ def runner(kind: str, fd: int, view: _View) -> None:
     os.close(out_w)
     send(sock, {"hello": {"pid": pid, "runner": os.getpid(), "layers": layers}})
     os.write(go_w, b"g")
-    output, status = _drain(out_r, pid)
+    output, dropped, status = _drain(out_r, pid, job["limits"]["output"])
     _sweep("namespaces" not in layers)
     if where["cleanup"]:
         import shutil
         shutil.rmtree(where["cleanup"], ignore_errors=True)
     try:
-        send(sock, {"exit": _describe(status), "output": output.decode("utf-8", "replace")})
+        send(sock, {"exit": _describe(status), "output": output.decode("utf-8", "replace"), "dropped": dropped})
     except OSError:
         pass
 
 
-def _drain(fd: int, pid: int) -> tuple[bytes, int]:
-    """Keep the first OUTPUT_KEPT bytes the student's code prints, discard the rest, until it exits."""
-    kept, status = bytearray(), None
+def _drain(fd: int, pid: int, keep: int) -> tuple[bytes, int, int]:
+    """Keep the first `keep` bytes the student's code prints, count and discard the rest, until it exits."""
+    kept, dropped, status = bytearray(), 0, None
     while status is None:
         ready, _, _ = select.select([fd], [], [], 0.05)
         if ready:
             chunk = os.read(fd, 1 << 16)
-            if chunk and len(kept) < OUTPUT_KEPT:
-                kept += chunk[:OUTPUT_KEPT - len(kept)]
+            room = max(0, keep - len(kept))
+            kept += chunk[:room]
+            dropped += max(0, len(chunk) - room)
         done, st = os.waitpid(pid, os.WNOHANG)
         if done:
             status = st
     os.close(fd)
-    return bytes(kept), status
+    return bytes(kept), dropped, status
 
 
 def _sweep(walk: bool) -> None:
@@ -342,10 +341,11 @@ def _describe(status: int) -> str:
 
 
 def student(kind: str, job: dict, sock: socket.socket, out_fd: int, view: _View, where: dict,
-            uid: int | None, processes: int) -> None:
+            uid: int | None, processes: int, assignment) -> None:
     """The only process that runs the submission's code."""
-    from . import notebook, probing, sandbox, wire
-    from .checks import BY_NAME
+    from ..core import wire
+    from . import notebook, probing, sandbox
+    checks = assignment.by_name
     try:
         sandbox.prctl(sandbox.PR_SET_PDEATHSIG, signal.SIGKILL)
     except OSError:
@@ -374,7 +374,7 @@ def student(kind: str, job: dict, sock: socket.socket, out_fd: int, view: _View,
     tampered = _restore(saved)
     send(sock, {"cells": errors, "tampered": tampered})
     for q in job["questions"]:
-        answer = probing.ask(BY_NAME[q["check"]], ns, wire.loads(q["inputs"]))
+        answer = probing.ask(checks[q["check"]], ns, wire.loads(q["inputs"]), assignment.fixes)
         send(sock, {"check": q["check"], "answer": answer})
     send(sock, {"done": True})
 
@@ -408,4 +408,4 @@ def _stop_threads() -> int:
 
 
 if __name__ == "__main__":
-    zygote(sys.argv[1], int(sys.argv[2]))
+    zygote(sys.argv[1], int(sys.argv[2]), [m for m in sys.argv[3].split(",") if m])

@@ -37,3 +37,9 @@ def broken_primitives(ns: dict) -> dict:
         if not ok:
             out[name] = globals()[name]
     return out
+
+
+def fixes(ns: dict, check) -> dict:
+    """What grading `check` swaps into the student's namespace: the Part 1 primitives that fail their own
+    check, unless `check` grades one of them."""
+    return {} if check.name in PRIMITIVES else broken_primitives(ns)

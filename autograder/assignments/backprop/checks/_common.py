@@ -1,9 +1,9 @@
 """Small pieces the part modules share."""
 from __future__ import annotations
 
-from ..compare import described
-from ..probing import StudentError
-from ..verdict import Fail
+from ....core.compare import described
+from ....core.student import StudentError
+from ....core.check import Fail
 
 
 def pair(result, fn: str):

@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 
 from .. import oracle
-from ..compare import array, close, expect, number, show
-from ..probing import arrays_in
+from ....core.compare import array, close, expect, number, show
+from ....core.student import arrays_in
 from ..problems import problem
-from ..verdict import Check, Fail
+from ....core.check import Check, Fail
 from ._common import pair
 
 PART = "Part 1"

@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 
 from .. import oracle
-from ..compare import array, close, expect, number, scale_error, show
-from ..probing import GRADER_DIR, arrays_in
+from ....core.compare import array, close, expect, number, scale_error, show
+from ....core.student import PACKAGE_DIR, arrays_in
 from ..problems import GRAD_KEYS, problem
-from ..verdict import Check, Fail
+from ....core.check import Check, Fail
 from ._common import grads_dict, need_key, pair
 
 PART = "Part 2"
@@ -161,7 +161,7 @@ class Pure(Check):
 def _student_lines(call) -> int:
     """How many lines of the student's own code (not numpy's, not the grader's) run during call()."""
     import sys
-    libs = tuple({sys.prefix, sys.base_prefix, sys.exec_prefix, GRADER_DIR})
+    libs = tuple({sys.prefix, sys.base_prefix, sys.exec_prefix, PACKAGE_DIR})
     count = [0]
 
     def local(frame, event, arg):

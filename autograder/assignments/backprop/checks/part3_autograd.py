@@ -6,9 +6,9 @@ import contextlib
 import numpy as np
 
 from .. import oracle
-from ..compare import close, expect, number, show
+from ....core.compare import close, expect, number, show
 from ..problems import GRAD_KEYS, problem
-from ..verdict import Check, Fail
+from ....core.check import Check, Fail
 from ._common import grads_dict, need_key, pair
 
 PART = "Part 3"

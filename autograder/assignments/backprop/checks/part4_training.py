@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 
 from .. import oracle
-from ..compare import array, described, expect, show
+from ....core.compare import array, described, expect, show
 from ..problems import KEYS, dims, make_xor, problem
-from ..verdict import Check, Fail
+from ....core.check import Check, Fail
 from ._common import grads_dict, need_key, pair
 
 PART = "Part 4"
