@@ -17,9 +17,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from autograder import batch, course, incell, notebook, probing, submissions  # noqa: E402
-from autograder.checks import CHECKS  # noqa: E402
-from autograder.engine import Engine  # noqa: E402
+from autograder import incell
+from autograder.doors import batch, course, submissions
+from autograder.engine import notebook, probing  # noqa: E402
+from helpers import A, CHECKS, filled  # noqa: E402
+from autograder.engine.engine import Engine  # noqa: E402
 
 MIX = ["key", "style_layers", "style_einsum", "style_dataclass", "bug_missing_inv_B", "bug_relu_derivative",
        "bug_naive_softmax", "bug_no_zero_grad", "bug_transposed", "bug_mutates_cache", "bug_one_sided",
@@ -27,7 +29,7 @@ MIX = ["key", "style_layers", "style_einsum", "style_dataclass", "bug_missing_in
 
 
 def in_process(names: list[str]) -> float:
-    cells = {n: notebook.runnable_cells(submissions.fill(submissions.parse(submissions.ANSWERS / f"{n}.py")))
+    cells = {n: notebook.runnable_cells(filled(n), A.demo_cells)
              for n in set(names)}
     start = time.perf_counter()
     for i, name in enumerate(names):
@@ -47,11 +49,10 @@ def main() -> int:
     names = [MIX[i % len(MIX)] for i in range(args.n)]
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        root = course.new_course(tmp / "course")
+        root = course.new_course(tmp / "course", [A])
         release = root / "release" / "backprop" / "backprop.ipynb"
         for i, name in enumerate(names):
-            course.submit(root, f"s{i:03d}_{name}", submissions.fill(submissions.parse(
-                submissions.ANSWERS / f"{name}.py"), release))
+            submissions.submit(root, A, f"s{i:03d}_{name}", filled(name, release))
         os.environ["BACKPROP_GRADING"] = "kernel"
         t = time.perf_counter()
         course.nbgrader("autograde", "backprop", "--force", cwd=root)
@@ -64,7 +65,7 @@ def main() -> int:
         folder = root / "submitted"
         items = batch.find(folder)
         t = time.perf_counter()
-        engine = Engine()
+        engine = Engine([A])
         startup_s = time.perf_counter() - t
         with engine:
             batch.grade_all(engine, items[:2], 1, None, None, progress=False)     # first use warms the oracle

@@ -6,11 +6,11 @@ import nbformat
 import psutil
 import pytest
 
-from autograder import batch, submissions
-from autograder.checks import BY_NAME, CHECKS
-from autograder.engine import Engine, Limits
+from autograder.doors import batch, submissions
+from helpers import A, BY_NAME, CHECKS
+from autograder.engine.engine import Engine, Limits
 
-ANSWERS = {a.name: a for a in submissions.all_answers()}
+ANSWERS = {a.name: a for a in submissions.all_answers(A)}
 CORRECT = ["key", "style_layers", "style_einsum", "style_dataclass"]
 NAMES = CORRECT + ["bug_missing_inv_B", "bug_torch_in_numpy", "bug_torch_obfuscated", "bug_relu_derivative"] + \
     sorted(n for n in ANSWERS if n.startswith(("hostile_", "broken_")))
@@ -41,7 +41,7 @@ def graded(tmp_path_factory, listener):
     folder = tmp_path_factory.mktemp("submissions")
     for name in NAMES:
         (folder / name).mkdir()
-        nbformat.write(submissions.fill(ANSWERS[name]), folder / name / "backprop.ipynb")
+        nbformat.write(submissions.fill(ANSWERS[name], A), folder / name / "backprop.ipynb")
     whole = (folder / "key" / "backprop.ipynb").read_text()
     for name, data in {"truncated_json": whole[: len(whole) // 2], "empty_file": ""}.items():
         (folder / name).mkdir()
@@ -50,7 +50,7 @@ def graded(tmp_path_factory, listener):
     (folder / "plain_py" / "backprop.py").write_text("def forward(X, y, params):\n    return 0.0, None\n")
     out = tmp_path_factory.mktemp("out")
     limits = Limits(check_seconds=4, cells_seconds=15, submission_seconds=90)
-    with Engine(limits=limits) as engine:
+    with Engine([A], limits=limits) as engine:
         reports = batch.grade_all(engine, batch.find(folder), jobs=2, csv_path=out / "grades.csv",
                                   results_dir=out / "results", progress=False)
     return {r.student: r for r in reports}, out, folder
@@ -181,7 +181,7 @@ def test_fake_results_files_change_nothing(graded):
 
 def test_inputs_differ_per_submission_so_hard_coded_outputs_fail(tmp_path):
     """Two byte-different copies of one notebook are asked different questions."""
-    from autograder.problems import rng_for
+    from autograder.core.rng import rng_for
     a = rng_for("backward_W2", "one submission", "secret").normal(size=3)
     b = rng_for("backward_W2", "another submission", "secret").normal(size=3)
     assert not (a == b).all()
@@ -206,7 +206,7 @@ def test_ctrl_c_keeps_the_rows_already_graded(tmp_path):
     folder = tmp_path / "subs"
     for student, name in (("a_key", "key"), ("b_einsum", "style_einsum"), ("z_sleeper", "hostile_sleep")):
         (folder / student).mkdir(parents=True)                # graded in this order
-        nbformat.write(submissions.fill(ANSWERS[name]), folder / student / "backprop.ipynb")
+        nbformat.write(submissions.fill(ANSWERS[name], A), folder / student / "backprop.ipynb")
     out = tmp_path / "grades.csv"
     workers = lambda: {p.pid for p in psutil.process_iter(["cmdline"])
                        if "autograder.worker" in " ".join(p.info["cmdline"] or [])}

@@ -12,9 +12,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import submissions
+from autograder.doors import submissions
 from autograder.__main__ import main
-from autograder.checks import CHECKS
+from helpers import A, CHECKS, ROOT, filled
 
 SCRIPTS = ("setup.sh", "run_autograder")
 REQUIRED = {"setup.sh", "run_autograder", "requirements.txt", "pyproject.toml", "autograder/__init__.py",
@@ -42,7 +42,7 @@ def unpack(zip_path: Path, dest: Path) -> Path:
 
 
 def notebook_text(answer: str) -> str:
-    return nbformat.writes(submissions.fill(submissions.parse(submissions.ANSWERS / f"{answer}.py")))
+    return nbformat.writes(filled(answer))
 
 
 def run_autograder(bundle: Path, tmp_path: Path, files: dict[str, str], python: str = sys.executable,
@@ -75,7 +75,7 @@ def test_zip_holds_the_grader_and_the_release_at_its_root(bundle):
     with zipfile.ZipFile(bundle) as z:
         names = set(z.namelist())
     assert REQUIRED <= names, REQUIRED - names
-    repo = {p.relative_to(submissions.ROOT).as_posix() for p in (submissions.ROOT / "autograder").rglob("*.py")
+    repo = {p.relative_to(ROOT).as_posix() for p in (ROOT / "autograder").rglob("*.py")
             if "__pycache__" not in p.parts}
     assert repo <= names, repo - names
     assert not [n for n in names if "__pycache__" in n or n.endswith((".pyc", ".pyo"))]
@@ -90,7 +90,7 @@ def test_no_answer_key_ships(bundle):
         for marker in (b"BEGIN SOLUTION", b"END SOLUTION", b"BEGIN HIDDEN TESTS"):
             assert marker not in content, f"{marker} in {name}"
     # no answer cell of the key, as written in the master notebook, appears anywhere either
-    for gid, text in submissions.key_cells().items():
+    for gid, text in submissions.key_cells(A).items():
         body = text.strip().encode()
         if len(body) > 80:
             assert not [n for n, c in data.items() if body in c], gid
@@ -116,7 +116,7 @@ def test_requirements_pin_torch_cpu_and_keep_every_other_pin(bundle):
         setup = z.read("setup.sh").decode()
     assert "torch==2.13.0+cpu" in shipped
     assert not [line for line in shipped if line.startswith("torch==") and line != "torch==2.13.0+cpu"]
-    pins = [line.strip() for line in (submissions.ROOT / "requirements.txt").read_text().splitlines()
+    pins = [line.strip() for line in (ROOT / "requirements.txt").read_text().splitlines()
             if line.strip() and not line.startswith("#")]
     assert [p for p in pins if p != "torch==2.13.0"] == \
         [line for line in shipped if line and not line.startswith(("#", "--", "torch=="))]
@@ -234,12 +234,12 @@ def test_a_hung_grader_is_stopped_and_reported(bundle, tmp_path, monkeypatch):
 
 
 def test_build_refuses_an_answer_key(tmp_path):
-    from autograder import gradescope
+    from autograder.doors import gradescope
     root = tmp_path / "repo"
     for rel in ("autograder", "release", "requirements.txt", "pyproject.toml"):
-        src = submissions.ROOT / rel
+        src = ROOT / rel
         shutil.copytree(src, root / rel, ignore=shutil.ignore_patterns("__pycache__")) if src.is_dir() \
             else shutil.copy(src, root / rel)
     (root / "autograder" / "leak.py").write_text("# ### BEGIN SOLUTION\n")
     with pytest.raises(ValueError, match="markers"):
-        gradescope.build(tmp_path / "x.zip", root=root)
+        gradescope.build(tmp_path / "x.zip", A, root=root)

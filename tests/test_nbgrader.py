@@ -5,7 +5,8 @@ from html import unescape
 import nbformat
 import pytest
 
-from autograder import course, submissions
+from autograder.doors import course, submissions
+from helpers import A, ROOT, filled
 
 pytestmark = pytest.mark.nbgrader
 
@@ -17,38 +18,38 @@ FULL = STUDENTS[:4]
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    root = course.new_course(tmp_path_factory.mktemp("course") / "course")
+    root = course.new_course(tmp_path_factory.mktemp("course") / "course", [A])
     release = root / "release" / "backprop" / "backprop.ipynb"
     for name in STUDENTS:
-        course.submit(root, name, submissions.fill(submissions.parse(submissions.ANSWERS / f"{name}.py"), release))
-    course.submit(root, "not_a_notebook", "this is { not json")
-    course.autograde(root)
+        submissions.submit(root, A, name, filled(name, release))
+    submissions.submit(root, A, "not_a_notebook", "this is { not json")
+    course.autograde(root, A)
     return root
 
 
 def test_committed_release_is_what_nbgrader_generates(tmp_path):
-    root = course.new_course(tmp_path / "course")
+    root = course.new_course(tmp_path / "course", [A])
     fresh = nbformat.read(root / "release" / "backprop" / "backprop.ipynb", 4)
-    committed = nbformat.read(submissions.RELEASE, 4)
+    committed = nbformat.read(A.release, 4)
     assert [(c.id, c.source, c.metadata) for c in fresh.cells] == \
            [(c.id, c.source, c.metadata) for c in committed.cells], "run: python -m autograder release"
 
 
 def test_validate_passes_on_source_and_fails_on_release():
-    ok = course.nbgrader("validate", str(submissions.SOURCE), cwd=submissions.ROOT)
+    ok = course.nbgrader("validate", str(A.source), cwd=ROOT)
     assert "Success! Your notebook passes all the tests." in ok.stdout, ok.stdout[-2000:]
-    inverted = course.nbgrader("validate", "--invert", str(submissions.RELEASE), cwd=submissions.ROOT)
+    inverted = course.nbgrader("validate", "--invert", str(A.release), cwd=ROOT)
     assert "Success! The notebook does not pass any tests." in inverted.stdout, inverted.stdout[-2000:]
 
 
 def test_correct_answers_in_every_style_get_full_marks(graded):
-    rows = {r["student"]: r for r in course.scores(graded)}
+    rows = {r["student"]: r for r in course.scores(graded, A)}
     for name in FULL:
         assert rows[name]["score"] == rows[name]["max"] == 100, rows[name]
 
 
 def test_every_submission_gets_a_grade_row(graded):
-    rows = {r["student"]: r for r in course.scores(graded)}
+    rows = {r["student"]: r for r in course.scores(graded, A)}
     assert set(STUDENTS) <= set(rows)
     assert rows["broken_blank"]["score"] == 0
     assert rows["not_a_notebook"]["score"] == 0
@@ -58,7 +59,7 @@ def test_every_submission_gets_a_grade_row(graded):
 
 
 def test_seeded_bug_loses_the_points_of_its_checks(graded):
-    rows = {r["student"]: r for r in course.scores(graded)}
+    rows = {r["student"]: r for r in course.scores(graded, A)}
     assert {"backward_W2", "backward_W1", "backward_batch_scaling"} <= set(rows["bug_missing_inv_B"]["lost"])
     assert "relu" not in rows["bug_missing_inv_B"]["lost"]
     assert "forward_loss" in rows["bug_torch_in_numpy"]["lost"]
@@ -78,7 +79,7 @@ def test_feedback_shows_messages_but_no_hidden_test_source(graded):
 
 
 def test_tampering_earns_nothing_through_nbgrader_either(graded):
-    rows = {r["student"]: r for r in course.scores(graded)}
+    rows = {r["student"]: r for r in course.scores(graded, A)}
     gradients = {"backward_W2", "backward_b2", "backward_W1", "backward_b1", "backward_X", "backward_batch_scaling"}
     assert gradients <= set(rows["hostile_patch_allclose"]["lost"]) and gradients <= set(rows["bug_missing_inv_B"]["lost"])
     assert rows["hostile_fake_results"]["score"] == 0
@@ -87,16 +88,16 @@ def test_tampering_earns_nothing_through_nbgrader_either(graded):
 def test_in_kernel_grading_agrees_on_correct_answers(tmp_path):
     """With BACKPROP_GRADING=kernel, nbgrader runs the hidden tests in its own kernel, calling the same checks."""
     import os
-    root = course.new_course(tmp_path / "course")
+    root = course.new_course(tmp_path / "course", [A])
     release = root / "release" / "backprop" / "backprop.ipynb"
     for name in ("key", "style_layers", "bug_missing_inv_B"):
-        course.submit(root, name, submissions.fill(submissions.parse(submissions.ANSWERS / f"{name}.py"), release))
+        submissions.submit(root, A, name, filled(name, release))
     os.environ["BACKPROP_GRADING"] = "kernel"
     try:
-        course.autograde(root)
+        course.autograde(root, A)
     finally:
         del os.environ["BACKPROP_GRADING"]
-    rows = {r["student"]: r for r in course.scores(root)}
+    rows = {r["student"]: r for r in course.scores(root, A)}
     assert rows["key"]["score"] == rows["style_layers"]["score"] == 100
     assert "backward_W2" in rows["bug_missing_inv_B"]["lost"]
 
@@ -109,9 +110,9 @@ def test_unreadable_file_is_kept_and_explained(graded):
 
 
 def test_the_stand_in_for_an_unreadable_file_is_flagged_by_the_engine_too(graded):
-    from autograder.engine import Engine
-    with Engine() as engine:
-        report = engine.grade(graded / "submitted" / "not_a_notebook" / "backprop" / "backprop.ipynb")
+    from autograder.engine.engine import Engine
+    with Engine([A]) as engine:
+        report = engine.grade(graded / "submitted" / "not_a_notebook" / "backprop" / "backprop.ipynb", A)
     assert report.flags == ["unreadable"] and "NotJSONError" in report.notes[0]
 
 

@@ -6,13 +6,13 @@ import re
 import nbformat
 import pytest
 
-from autograder import problems, submissions
-from autograder.checks import BY_NAME
-from autograder.notebook import DEMO_CELLS
+from autograder.assignments.backprop import problems
+from autograder.doors import submissions
+from helpers import A, BY_NAME, ROOT, filled
 
-SOURCE = nbformat.read(submissions.SOURCE, 4)
-RELEASE = nbformat.read(submissions.RELEASE, 4)
-SOLUTIONS = submissions.ROOT / "solutions" / "backprop" / "backprop.ipynb"
+SOURCE = nbformat.read(A.source, 4)
+RELEASE = nbformat.read(A.release, 4)
+SOLUTIONS = ROOT / "solutions" / "backprop" / "backprop.ipynb"
 
 
 def meta(cell):
@@ -62,7 +62,7 @@ def test_xor_generator_in_the_notebook_is_the_graders():
 
 
 def test_demo_cells_exist():
-    assert DEMO_CELLS <= {c.id for c in SOURCE.cells}
+    assert set(A.demo_cells) <= {c.id for c in SOURCE.cells}
 
 
 def test_solutions_are_the_executed_source():
@@ -76,6 +76,6 @@ def test_solutions_are_the_executed_source():
 
 @pytest.mark.parametrize("answer", ["key", "style_layers"])
 def test_filling_an_answer_changes_only_answer_cells(answer):
-    filled = submissions.fill(submissions.parse(submissions.ANSWERS / f"{answer}.py"))
-    for a, b in zip(filled.cells, RELEASE.cells):
+    nb = filled(answer)
+    for a, b in zip(nb.cells, RELEASE.cells):
         assert a.source == b.source or meta(b).get("solution"), a.id

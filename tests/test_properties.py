@@ -4,10 +4,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
 
-from autograder import oracle, problems, wire
-from autograder.checks import BY_NAME
-from autograder.compare import close
-from autograder.problems import GRAD_KEYS
+from autograder.assignments.backprop import oracle, problems
+from autograder.core import wire
+from helpers import BY_NAME
+from autograder.core.compare import close
+from autograder.assignments.backprop.problems import GRAD_KEYS
 
 seeds = st.integers(0, 2**32 - 1)
 finite = st.floats(-1e6, 1e6, allow_nan=False, width=64)

@@ -8,8 +8,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import sandbox, submissions
-from autograder.engine import Engine, SandboxUnavailable
+from autograder.doors import submissions
+from autograder.engine import sandbox
+from autograder.engine.engine import Engine, SandboxUnavailable
+from helpers import A, filled
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "autograder"
@@ -56,7 +58,7 @@ def test_the_allow_list_and_the_network_block_are_both_required(found, gaps):
 def test_a_refusal_says_what_is_missing_and_how_to_get_it(monkeypatch):
     monkeypatch.setenv(sandbox.LAYERS_ENV, "")          # as on a machine where no layer works
     with pytest.raises(SandboxUnavailable) as refused:
-        Engine()
+        Engine([A])
     text = str(refused.value)
     assert "file-system allow-list" in text and "network block" in text
     assert "apparmor_restrict_unprivileged_userns" in text and "Landlock" in text
@@ -65,7 +67,7 @@ def test_a_refusal_says_what_is_missing_and_how_to_get_it(monkeypatch):
 
 def _grade(args, tmp_path, env=None):
     nb = tmp_path / "backprop.ipynb"
-    nbformat.write(submissions.fill(submissions.parse(submissions.ANSWERS / "key.py")), nb)
+    nbformat.write(filled("key"), nb)
     out = tmp_path / "results.json"
     run = subprocess.run([sys.executable, "-m", "autograder", "grade", str(nb), "--results", str(out), *args],
                          capture_output=True, text=True, env={**os.environ, **(env or {})}, cwd=ROOT, timeout=300)
@@ -97,7 +99,7 @@ def test_every_result_names_the_sandbox_it_was_graded_in(tmp_path):
 
 @pytest.mark.skipif(not sandbox.is_root(), reason="user ids are handed out only when grading as root")
 def test_graders_running_at_once_never_share_a_user_id():
-    from autograder.engine import _UidPool
+    from autograder.engine.workers import UidPool as _UidPool
     a, b = _UidPool(), _UidPool()
     held = [a.take() for _ in range(5)] + [b.take() for _ in range(5)]
     try:

@@ -78,16 +78,17 @@ def members(a: Assignment, root: Path | None = None) -> list[tuple[str, bytes, i
     """(name in the zip, content, mode) of every file the assignment's autograder zip holds, in order; the
     requirements and pyproject.toml come from `root` (this repository)."""
     root = root or PACKAGE.parent
+    release = root / "release" / a.name / a.notebook
     reqs = requirements((root / "requirements.txt").read_text())
     torch_pin = next(line for line in reqs.splitlines() if line.startswith("torch=="))
     files = [("setup.sh", _script("setup.sh", a, torch_pin).encode(), 0o755),
              ("run_autograder", _script("run_autograder", a, torch_pin).encode(), 0o755),
              ("requirements.txt", reqs.encode(), 0o644),
              ("pyproject.toml", (root / "pyproject.toml").read_bytes(), 0o644)]
-    files += _tree(PACKAGE, "autograder")
+    files += _tree(root / "autograder", "autograder")
     if _external(a):
         files += _tree(a.folder, f"assignments/{a.folder.name}")
-    files.append((f"release/{a.name}/{a.notebook}", a.release.read_bytes(), 0o644))
+    files.append((f"release/{a.name}/{a.notebook}", (release if release.is_file() else a.release).read_bytes(), 0o644))
     for name, data, _ in files:
         if name.split("/")[0] in ("source", "solutions", "tests"):
             raise ValueError(f"{name} must not ship to Gradescope")
