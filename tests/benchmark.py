@@ -63,7 +63,7 @@ def main() -> int:
         nbgrader_engine_s = time.perf_counter() - t
 
         folder = root / "submitted"
-        items = batch.find(folder)
+        items = batch.assign(batch.find(folder), A)
         t = time.perf_counter()
         engine = Engine([A])
         startup_s = time.perf_counter() - t

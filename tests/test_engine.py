@@ -51,7 +51,7 @@ def graded(tmp_path_factory, listener):
     out = tmp_path_factory.mktemp("out")
     limits = Limits(check_seconds=4, cells_seconds=15, submission_seconds=90)
     with Engine([A], limits=limits) as engine:
-        reports = batch.grade_all(engine, batch.find(folder), jobs=2, csv_path=out / "grades.csv",
+        reports = batch.grade_all(engine, batch.assign(batch.find(folder), A), jobs=2, csv_path=out / "grades.csv",
                                   results_dir=out / "results", progress=False)
     return {r.student: r for r in reports}, out, folder
 
@@ -209,7 +209,7 @@ def test_ctrl_c_keeps_the_rows_already_graded(tmp_path):
         nbformat.write(submissions.fill(ANSWERS[name], A), folder / student / "backprop.ipynb")
     out = tmp_path / "grades.csv"
     workers = lambda: {p.pid for p in psutil.process_iter(["cmdline"])
-                       if "autograder.worker" in " ".join(p.info["cmdline"] or [])}
+                       if "autograder.engine.worker" in " ".join(p.info["cmdline"] or [])}
     before = workers()
     proc = subprocess.Popen([sys.executable, "-m", "autograder", "grade", str(folder), "--csv", str(out),
                              "--jobs", "1", "--no-progress", "--check-seconds", "60"],

@@ -18,15 +18,16 @@ from helpers import A, CHECKS, ROOT, filled
 
 SCRIPTS = ("setup.sh", "run_autograder")
 REQUIRED = {"setup.sh", "run_autograder", "requirements.txt", "pyproject.toml", "autograder/__init__.py",
-            "autograder/__main__.py", "autograder/engine.py", "autograder/worker.py", "autograder/cli_grade.py",
-            "autograder/checks/__init__.py", "release/backprop/backprop.ipynb"}
+            "autograder/__main__.py", "autograder/engine/engine.py", "autograder/engine/worker.py",
+            "autograder/doors/grade.py", "autograder/assignments/backprop/checks/__init__.py",
+            "release/backprop/backprop.ipynb"}
 CPU_INDEX = "--extra-index-url https://download.pytorch.org/whl/cpu"
 
 
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory):
-    out = tmp_path_factory.mktemp("gs") / "gradescope-autograder.zip"
-    assert main(["gradescope", "--out", str(out)]) == 0
+    out = tmp_path_factory.mktemp("gs") / "gradescope-backprop.zip"
+    assert main(["gradescope", "--assignment", "backprop", "--out", str(out)]) == 0
     return out
 
 

@@ -45,7 +45,8 @@ FLAGS = {   # flag -> what it means and what to do
     Outcome.INTERNAL.value: "The grader itself failed on this submission, so its score means nothing. Regrade "
                             "it, and report the note if it fails again.",
 }
-OUTCOME_TAGS = {o.value for o in FLAGGED}       # grading outcomes, shown as flags instead of misconceptions
+# grading outcomes, shown as flags instead of misconceptions (torch in a NumPy part is both: a misreading too)
+OUTCOME_TAGS = {o.value for o in FLAGGED} - {Outcome.TORCH_FORBIDDEN.value}
 NO_HINT = {"exception": "The code raised an error; the example says which and where.",
            "other": "No named misconception: the check could not say which mistake this is. Read the example."}
 
