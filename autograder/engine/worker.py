@@ -107,9 +107,8 @@ class _View:
         from . import sandbox
         package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         course = os.path.dirname(package)
-        others = sorted(os.path.join(course, n) for n in os.listdir(course) if n != os.path.basename(package))
-        self.probe = others[0] if others else None          # something of the course a job must not see
         self.ro = sorted(set(sandbox.readable(package, course)) | {os.path.realpath(f) for f in folders})
+        self.probe = _secret_of(course, self.ro)           # something of the course a job must not read
         self.masked = sandbox.torch_dirs() if kind == "numpy" else []
         self.landlock_ro = sandbox.without(self.ro, self.masked) if self.masked else self.ro
 
@@ -202,7 +201,7 @@ def _probe_once(layers: list[str], view: _View, root: bool) -> dict:
                     res["landlock"] = next((int(d.split(":")[1]) for d in done if d.startswith("landlock:")), 0)
                     res["seccomp"] = "seccomp" in done
                     res["uid"] = "uid" in done
-                    res["files_blocked"] = view.probe is None or _cannot(lambda: os.stat(view.probe))
+                    res["files_blocked"] = view.probe is None or _cannot(lambda: _read(view.probe))
                     res["network_blocked"] = _cannot(lambda: socket.socket(socket.AF_INET, socket.SOCK_STREAM))
                     res["ran"] = True
                 except BaseException as e:
@@ -227,6 +226,24 @@ def _probe_once(layers: list[str], view: _View, root: bool) -> dict:
 
 
 UID_PROBE = 61999
+
+
+def _secret_of(course: str, allowed: list[str]) -> str | None:
+    """An entry of the course folder outside the job's view (not in it, nor holding a part of it)."""
+    inside = [os.path.realpath(p) for p in allowed]
+    for name in sorted(os.listdir(course)):
+        full = os.path.realpath(os.path.join(course, name))
+        if not any(p == full or p.startswith(full + "/") or full.startswith(p + "/") for p in inside):
+            return full
+    return None
+
+
+def _read(path: str):
+    """Read a little of a file, or list a folder (Landlock lets a path be seen but not read)."""
+    if os.path.isdir(path):
+        return os.listdir(path)
+    with open(path, "rb") as f:
+        return f.read(1)
 
 
 def _cannot(action) -> bool:
