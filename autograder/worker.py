@@ -109,8 +109,8 @@ class _View:
         from . import sandbox
         package = os.path.dirname(os.path.abspath(__file__))
         course = os.path.dirname(package)
-        self.probe = _secret_of(course, self.ro)           # something of the course a job must not read
         self.ro = sandbox.readable(package, course)
+        self.probe = _secret_of(course, self.ro)           # something of the course a job must not read
         self.masked = sandbox.torch_dirs() if kind == "numpy" else []
         self.landlock_ro = sandbox.without(self.ro, self.masked) if self.masked else self.ro
 
