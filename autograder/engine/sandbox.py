@@ -34,6 +34,7 @@ LAYERS = ("namespaces", "landlock", "seccomp")
 LAYERS_ENV = "BACKPROP_SANDBOX_LAYERS"        # e.g. "landlock,seccomp": try only these (unset: all)
 SCRATCH_MB = 64                                 # the job's whole writable space
 UID_BASE, UID_COUNT = 62000, 1000               # user ids handed to jobs when grading as root
+UID_PROBE = UID_BASE - 1                        # the throwaway job that measures the sandbox at start
 HOME = "/home/student"                          # the job's $HOME and working directory (namespaces)
 SYSTEM = ("/usr", "/lib", "/lib64", "/lib32", "/libx32", "/bin", "/sbin")
 ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "passwd", "group", "nsswitch.conf", "hosts",

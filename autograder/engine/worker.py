@@ -113,7 +113,6 @@ class _View:
         self.landlock_ro = sandbox.without(self.ro, self.masked) if self.masked else self.ro
 
 
-
 def _confine_runner(layers: list[str], view: _View, uid: int | None, scratch_base: str | None) -> dict:
     """In the runner, before the student's process exists: its namespaces and its root, or, without
     namespaces, a private scratch folder. Returns where the job may write and its $HOME."""
@@ -154,7 +153,9 @@ def _confine_student(layers: list[str], view: _View, where: dict, uid: int | Non
     if lim:
         sandbox.limit(lim["memory"], lim["cpu"], lim["file"], 256 if uid is not None else processes + 256)
     if "landlock" in layers:
-        abi = sandbox.landlock(view.landlock_ro, where["rw"], "/proc" if ns else f"/proc/{os.getpid()}")
+        # with namespaces torch's folders are already empty in the view, so the shorter list will do
+        ro = view.ro if ns else view.landlock_ro
+        abi = sandbox.landlock(ro, where["rw"], "/proc" if ns else f"/proc/{os.getpid()}")
         done.append(f"landlock:{abi}")
     if "seccomp" in layers:
         sandbox.seccomp()
@@ -176,56 +177,55 @@ def _probe(view: _View) -> dict:
     for attempt in (wanted, [x for x in wanted if x != "namespaces"]):
         result = _probe_once(attempt, view, root)
         found["errors"] += result.pop("errors", [])
-        if result.get("ran"):
+        if result.pop("ran", False):
             found.update(result)
             break
     return found
 
 
 def _probe_once(layers: list[str], view: _View, root: bool) -> dict:
+    """One throwaway job with `layers`, set up as a real one is (a runner, then its student process), which
+    reports what took effect and whether the course and a socket were out of its reach."""
+    from . import sandbox
+    uid = sandbox.UID_PROBE if root else None
+    what = ", ".join(layers) or "no layer"
+
+    def student_side(where: dict) -> dict:
+        done = _confine_student(layers, view, where, uid, None, 0)
+        return {"namespaces": "namespaces" in done, "seccomp": "seccomp" in done, "uid": "uid" in done,
+                "landlock": next((int(d.split(":")[1]) for d in done if d.startswith("landlock:")), 0),
+                "files_blocked": view.probe is None or _cannot(lambda: _read(view.probe)),
+                "network_blocked": _cannot(lambda: socket.socket(socket.AF_INET, socket.SOCK_STREAM)),
+                "ran": True}
+
+    def runner_side() -> dict:
+        where = _confine_runner(layers, view, uid, None)
+        try:
+            return _in_child(lambda: student_side(where), what)
+        finally:
+            if where["cleanup"]:
+                import shutil
+                shutil.rmtree(where["cleanup"], ignore_errors=True)
+
+    return _in_child(runner_side, what)
+
+
+def _in_child(fn, what: str) -> dict:
+    """fn() run in a forked child, its dict brought back as JSON; an exception becomes {"errors": [...]}."""
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:
         os.close(r)
-        out = {"errors": []}
         try:
-            where = _confine_runner(layers, view, UID_PROBE if root else None, None)
-            r2, w2 = os.pipe()
-            kid = os.fork()
-            if kid == 0:
-                os.close(r2)
-                res = {}
-                try:
-                    done = _confine_student(layers, view, where, UID_PROBE if root else None, None, 0)
-                    res["namespaces"] = "namespaces" in done
-                    res["landlock"] = next((int(d.split(":")[1]) for d in done if d.startswith("landlock:")), 0)
-                    res["seccomp"] = "seccomp" in done
-                    res["uid"] = "uid" in done
-                    res["files_blocked"] = view.probe is None or _cannot(lambda: _read(view.probe))
-                    res["network_blocked"] = _cannot(lambda: socket.socket(socket.AF_INET, socket.SOCK_STREAM))
-                    res["ran"] = True
-                except BaseException as e:
-                    res["errors"] = [f"{', '.join(layers) or 'no layer'}: {type(e).__name__}: {e}"]
-                os.write(w2, json.dumps(res).encode())
-                os._exit(0)
-            os.close(w2)
-            data = _read_all(r2)
-            os.waitpid(kid, 0)
-            out = json.loads(data or b"{}")
-            if where["cleanup"]:
-                import shutil
-                shutil.rmtree(where["cleanup"], ignore_errors=True)
+            out = fn()
         except BaseException as e:
-            out["errors"] = [f"{', '.join(layers) or 'no layer'}: {type(e).__name__}: {e}"]
+            out = {"errors": [f"{what}: {type(e).__name__}: {e}"]}
         os.write(w, json.dumps(out).encode())
         os._exit(0)
     os.close(w)
     data = _read_all(r)
     os.waitpid(pid, 0)
     return json.loads(data or b"{}")
-
-
-UID_PROBE = 61999
 
 
 def _secret_of(course: str, allowed: list[str]) -> str | None:
