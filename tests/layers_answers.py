@@ -26,7 +26,7 @@ def source() -> nbformat.NotebookNode:
 
 def key_cells() -> dict[str, str]:
     """The answer key: each solution code cell of the master notebook without its markers."""
-    return {c.metadata.nbgrader["grade_id"]: _SOLUTION.sub("", c.source) for c in source().cells
+    return {c.metadata.nbgrader["grade_id"]: _SOLUTION.sub("", c.source + "\n") for c in source().cells
             if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")}
 
 

@@ -91,10 +91,9 @@ class LinearOverwrites(LayerCheck):
         return {"dW1": first[0], "db1": first[1], "dW2": arr(o.dW), "db2": arr(o.db)}
 
     def judge(self, inp, ans):
-        shape = inp["W"].shape
-        for k, sh in (("dW", shape), ("db", shape[1:])):
-            a = got_array(ans[k + "1"], f"self.{k} after one backward", sh)
-            b = got_array(ans[k + "2"], f"self.{k} after a second backward", sh)
+        for k in ("dW", "db"):        # their shapes and values are linear_backward's business
+            a = got_array(ans[k + "1"], f"self.{k} after one backward")
+            b = got_array(ans[k + "2"], f"self.{k} after a second backward", a.shape)
             if np.allclose(b, 2 * a, rtol=1e-9, atol=0) and np.any(a != 0):
                 raise Fail(f"a second backward(dout) with the same dout doubled self.{k} ({show(a)} -> {show(b)}).",
                            "accumulates_dW")
@@ -145,6 +144,8 @@ class OwnCache(LayerCheck):
             a = ans[kind]
             for which, alone, got in zip(("A", "B"), a["alone"], a["interleaved"]):
                 for name, x, y in zip(a["names"], alone, got):
+                    if x is None and y is None:         # a missing return is linear_backward's business
+                        continue
                     x = got_array(x, f"{kind}.backward: {name}")
                     y = got_array(y, f"{kind}.backward: {name}", x.shape)
                     if not np.array_equal(x, y):
@@ -222,7 +223,8 @@ class SigmoidBackward(LayerCheck):
         out = {}
         for z, g in (("z", "G"), ("sat", "Gs")):
             o = new(s, "Sigmoid")
-            o.forward(inp[z])
+            a = o.forward(inp[z])
+            out[z + "_forward_finite"] = bool(isinstance(a, np.ndarray) and np.all(np.isfinite(a)))
             d = o.backward(inp[g])
             out[z], out[z + "_dtype"] = arr(d), dtype(d)
         return out
@@ -236,6 +238,8 @@ class SigmoidBackward(LayerCheck):
         expect("dz = Sigmoid.backward(dout)", ans["z"], ref["x"],
                [("sigmoid_prime_of_z", G * z * (1 - z)), ("sigmoid_double", G * sa * (1 - sa)),
                 ("sigmoid_missing_dout", a * (1 - a))], what="for moderate z")
+        if not ans["sat_forward_finite"]:
+            return "(saturated inputs not judged here: your forward is not finite there, which sigmoid_forward marks)"
         sat = got_array(ans["sat"], "Sigmoid.backward(dout)", inp["sat"].shape)
         if not np.all(np.isfinite(sat)):
             raise Fail(f"Sigmoid.backward gave NaN or inf for saturated z = {show(inp['sat'])} (received {show(sat)}); "

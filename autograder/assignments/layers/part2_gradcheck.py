@@ -12,6 +12,7 @@ from .problems import sizes
 
 PART = "Part 2"
 CORRECT_BELOW = 1e-6      # what a correct layer must report (float64 central differences land near 1e-9)
+CORRECT_LN_BELOW = 0.1    # the same for a correct LayerNorm (see CheckLayerDetects.judge)
 PLANTED_ABOVE = 1e-3      # what a planted bug must report
 
 
@@ -152,9 +153,12 @@ class CheckLayerDetects(LayerCheck):
                                f"\"{k}\" (keys: {sorted(report)}).", "missing_param_key")
             errs = {k: number(report[k], f"check_layer()[\"{k}\"]") for k in keys}
             if i < 2:
-                bad = {k: v for k, v in errs.items() if not v < CORRECT_BELOW}
+                # LayerNorm's dx has entries near 0 by cancellation, where an elementwise relative error of a
+                # correct check reaches 3e-3 (measured): only a gross misreport is judged for it
+                limit = CORRECT_BELOW if i == 0 else CORRECT_LN_BELOW
+                bad = {k: v for k, v in errs.items() if not v < limit}
                 if bad:
-                    raise Fail(f"for a {name}, check_layer reported {_fmt(bad)} (expected below {CORRECT_BELOW:g}).",
+                    raise Fail(f"for a {name}, check_layer reported {_fmt(bad)} (expected below {limit:g}).",
                                "gradcheck_misreports")
                 continue
             key = "x" if i == 4 else "W"

@@ -66,6 +66,21 @@ def _ln_models(x, gamma, G, eps) -> list:
             ("ln_batch_axis", (g - g.mean(0) - xb * (g * xb).mean(0)) / sdb)]
 
 
+def _own_forward(p, out):
+    """If the student's forward matches a forward misconception that only changes the statistics (ddof=1, eps
+    outside the root), the xhat and sigma it used: a correct backward on them is not a second mistake."""
+    if not isinstance(out, np.ndarray) or out.shape != p["x"].shape:
+        return None
+    for tag, kw in (("ln_unbiased_var", {"ddof": 1}), ("ln_eps_outside_sqrt", {"inside": False})):
+        xhat, sd = _stats(p["x"], eps=p["eps"], **kw)
+        if np.allclose(out, p["gamma"] * xhat + p["beta"], rtol=1e-9, atol=1e-12):
+            return xhat, sd, tag
+    return None
+
+
+NOTE = "(judged against your forward's statistics: the mistake is in forward, which ln_forward marks)"
+
+
 class LnBackwardDx(LayerCheck):
     def inputs(self, rng):
         return {"cases": [ln_problem(rng, eps) for eps in EPS]}
@@ -74,19 +89,28 @@ class LnBackwardDx(LayerCheck):
         outs = []
         for p in inp["cases"]:
             o = _build(s, p)
-            o.forward(p["x"])
+            out = arr(o.forward(p["x"]))
             dx = o.backward(p["G"])
-            outs.append({"dx": arr(dx), "dtype": dtype(dx)})
+            outs.append({"dx": arr(dx), "dtype": dtype(dx), "out": out})
         return {"cases": outs}
 
     def judge(self, inp, ans):
+        note = ""
         for p, a in zip(inp["cases"], ans["cases"]):
             x, G, eps = p["x"], p["G"], p["eps"]
             ref = oracle.layer_vjp("layernorm", _params(p), x, G)
             need_float64({"LayerNorm.backward(dout)": a["dtype"]})
+            own = _own_forward(p, a["out"])
+            if own is not None:
+                xhat, sd, _ = own
+                g = G * p["gamma"]
+                dx = (g - g.mean(1, keepdims=True) - xhat * (g * xhat).mean(1, keepdims=True)) / sd
+                if isinstance(a["dx"], np.ndarray) and a["dx"].shape == dx.shape and np.allclose(a["dx"], dx, rtol=1e-7):
+                    note = NOTE
+                    continue
             expect("dx = LayerNorm.backward(dout)", a["dx"], ref["x"], lambda: _ln_models(x, p["gamma"], G, eps),
                    what=f"for x [{x.shape[0]}, {x.shape[1]}], random gamma, random dout, eps = {eps:g}")
-        return ""
+        return note
 
 
 class LnBackwardParams(LayerCheck):
@@ -97,29 +121,36 @@ class LnBackwardParams(LayerCheck):
         outs = []
         for p in inp["cases"]:
             o = _build(s, p)
-            o.forward(p["x"])
+            out = arr(o.forward(p["x"]))
             o.backward(p["G"])
-            outs.append({"dgamma": arr(o.dgamma), "dbeta": arr(o.dbeta)})
+            outs.append({"dgamma": arr(o.dgamma), "dbeta": arr(o.dbeta), "out": out})
         return {"cases": outs}
 
     def judge(self, inp, ans):
+        note = ""
         for p, a in zip(inp["cases"], ans["cases"]):
             x, G = p["x"], p["G"]
             N, D = x.shape
             ref = oracle.layer_vjp("layernorm", _params(p), x, G)
             dg, db = a["dgamma"], a["dbeta"]
             for name, v in (("self.dgamma", dg), ("self.dbeta", db)):
-                if isinstance(v, np.ndarray) and v.shape == (N,):
+                if isinstance(v, np.ndarray) and v.shape == (N,) and N != D:
                     raise Fail(f"{name} has shape [{N}] (one per row); expected [{D}], one per feature: sum over "
                                "the batch, axis=0.", "ln_dgamma_axis")
             if isinstance(dg, np.ndarray) and dg.shape == (D,) and np.allclose(dg, ref["beta"], rtol=1e-7) \
                     and isinstance(db, np.ndarray) and np.allclose(db, ref["gamma"], rtol=1e-7):
                 raise Fail(f"self.dgamma is {show(dg)} and self.dbeta {show(db)}: each holds the other's gradient.",
                            "ln_dgamma_dbeta_swapped")
+            own = _own_forward(p, a["out"])
+            if own is not None and isinstance(dg, np.ndarray) and dg.shape == (D,) \
+                    and np.allclose(dg, (G * own[0]).sum(0), rtol=1e-7) and isinstance(db, np.ndarray) \
+                    and db.shape == (D,) and np.allclose(db, ref["beta"], rtol=1e-7):
+                note = NOTE
+                continue
             expect("self.dgamma", dg, ref["gamma"], [("ln_dgamma_uses_x", (G * x).sum(0)),
-                                                     ("ln_dgamma_axis", None)])
+                                                     ("ln_batch_axis", (G * _stats(x, axis=0, eps=p["eps"])[0]).sum(0))])
             expect("self.dbeta", db, ref["beta"])
-        return ""
+        return note
 
 
 class LnPure(LayerCheck):

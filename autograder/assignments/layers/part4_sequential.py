@@ -98,6 +98,7 @@ class SequentialBackward(LayerCheck):
         depth = " -> ".join(CLASSES[k] for k, _ in specs)
         expect("Sequential.forward(x)", ans["out"], whole["out"], what=f"for {depth}")
         wrong = _wrong_orders(specs, inp["x"], inp["G"])
+        wrong = [(tag, m) for tag, m in wrong if _all_match(specs, m, ans["grads"])] or wrong
         for i, ((kind, _), ref, got) in enumerate(zip(specs, per, ans["grads"])):
             for name, key in {"linear": (("dW", "W"), ("db", "b")),
                               "layernorm": (("dgamma", "gamma"), ("dbeta", "beta"))}.get(kind, ()):
@@ -107,6 +108,17 @@ class SequentialBackward(LayerCheck):
                [("returns_last_dx_wrong", inp["G"])] + [(tag, m[0].get("dx_first")) for tag, m in wrong],
                what=f"through {depth}")
         return ""
+
+
+def _all_match(specs, model, grads) -> bool:
+    """Whether every parameter gradient received is what the model gives."""
+    for (kind, _), m, got in zip(specs, model, grads):
+        for name in {"linear": ("dW", "db"), "layernorm": ("dgamma", "dbeta")}.get(kind, ()):
+            g, want = got.get(name) if isinstance(got, dict) else None, m.get(name)
+            if not (isinstance(g, np.ndarray) and want is not None and g.shape == np.shape(want)
+                    and np.allclose(g, want, rtol=1e-7, atol=1e-12)):
+                return False
+    return True
 
 
 def _wrong_orders(specs, x, G) -> list:
@@ -263,7 +275,7 @@ def tag_text(tag):
 # ---------------------------------------------------------------- XOR
 
 XOR_X, XOR_Y = oracle.XOR_X, oracle.XOR_Y
-RUNS = ({}, {"hidden": 8, "lr": 1.0, "steps": 2000})
+RUNS = ({},)                                        # the defaults; SHORT exercises every argument
 SHORT = {"hidden": 3, "lr": 0.5, "steps": 7}
 
 

@@ -140,9 +140,11 @@ class ClipGradNorm(LayerCheck):
             for i, (g, want, alt) in enumerate(zip(got, ref, exact)):
                 if np.allclose(g, alt, rtol=1e-12, atol=0):
                     continue
-                per = grads[i] * min(1.0, m / max(float(np.linalg.norm(grads[i])), 1e-300))
+                norm = float(np.linalg.norm(grads[i]))
                 expect(f"gradient {i} after clip_grad_norm", g, want,
-                       [("clip_scales_up", grads[i] * m / total), ("clip_per_tensor", per),
+                       [("clip_scales_up", grads[i] * m / total), ("clip_scales_up", grads[i] * m / (total + 1e-6)),
+                        ("clip_per_tensor", grads[i] * min(1.0, m / max(norm, 1e-300))),
+                        ("clip_per_tensor", grads[i] * min(1.0, m / (norm + 1e-6))),
                         ("clip_by_value", np.clip(grads[i], -m, m))], what=what)
             if not isinstance(a["total"], float):
                 raise Fail(f"clip_grad_norm should return the total norm as a Python float, returned "

@@ -57,6 +57,8 @@ class FixedScaledSigmoid(LayerCheck):
         out = s.fixed_scaled_sigmoid(x)
         if not isinstance(out, torch.Tensor):
             return {"type": described(out) if not isinstance(out, float) else "a Python float"}
+        if not out.requires_grad:
+            return {"value": float(out.detach()), "grad": None, "x": x.detach().numpy().copy(), "requires_grad": False}
         try:
             out.backward()
         except RuntimeError as e:

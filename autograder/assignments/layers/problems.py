@@ -26,7 +26,6 @@ def layer_problem(rng: np.random.Generator) -> dict:
 def ln_problem(rng: np.random.Generator, eps: float) -> dict:
     """x [N, D] with row offsets about 3 and scales 2-5, random gamma (never ones), beta and upstream G; N != D."""
     N, D = sizes(rng, 2)
-    N, D = N + 1, D + 2
     x = 3.0 * rng.choice([-1, 1], size=(N, 1)) + rng.uniform(2, 5, size=(N, 1)) * rng.normal(size=(N, D))
     return {"x": x, "gamma": rng.uniform(0.5, 2.0, D) * rng.choice([-1, 1], D), "beta": rng.normal(size=D),
             "G": rng.normal(size=(N, D)), "eps": eps}
