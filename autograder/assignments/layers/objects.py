@@ -7,7 +7,7 @@ import difflib
 
 import numpy as np
 
-from .blocks import Student, StudentError, quiet
+from .blocks import Student, StudentError, described, quiet
 
 _MISSING = object()
 
@@ -119,3 +119,11 @@ def scalar(v):
     """A float a student's code returned, as a Python float (np.float64 is a float); anything else as it is,
     so the judge can tell a float from an array, a tensor or a float32."""
     return float(v) if isinstance(v, float) and not isinstance(v, bool) else v
+
+
+def what(v) -> str:
+    """What a student's code returned, said for a message, computed beside the student's code (an object
+    becomes its type's name, never its repr)."""
+    if v is None or isinstance(v, (bool, int, float, str, list, tuple, dict, np.ndarray, np.generic)):
+        return described(v)
+    return f"an object of type {type(v).__name__}"

@@ -7,7 +7,7 @@ import numpy as np
 from . import oracle, reference
 from .base import LayerCheck, expect, got_array, is_float, need_float64
 from .blocks import Fail, described, show
-from .objects import Obj, arr, dtype, new, scalar
+from .objects import Obj, arr, dtype, new, scalar, what
 from .problems import sizes, stack_problem
 
 PART = "Part 4"
@@ -42,7 +42,7 @@ class Bce(LayerCheck):
         for k, (z, y) in {"a": ("z", "y"), "b": ("z2", "y2"), "big": ("big", "ybig")}.items():
             res = s.bce_with_logits(inp[z], inp[y])
             if not isinstance(res, (tuple, list)) or len(res) != 2:
-                return {"pair": described(res) if not isinstance(res, (tuple, list)) else f"{len(res)} values"}
+                return {"pair": what(res) if not isinstance(res, (tuple, list)) else f"{len(res)} values"}
             out[k] = {"loss": scalar(res[0]), "dz": arr(res[1]), "dtype": dtype(res[1])}
         return out
 
@@ -159,7 +159,7 @@ class CollapseLinear(LayerCheck):
         linears = [new(s, "Linear", W.copy(), b.copy()).raw for W, b in zip(inp["Ws"], inp["bs"])]
         res = s.collapse_linear(linears)
         if not isinstance(res, (tuple, list)) or len(res) != 2:
-            return {"pair": described(res)}
+            return {"pair": what(res)}
         return {"W": arr(res[0]), "b": arr(res[1])}
 
     def judge(self, inp, ans):
@@ -190,7 +190,7 @@ def _init_answer(s, name, seed):
     b = fn(FAN_IN, FAN_OUT, np.random.default_rng(seed))
     c = fn(FAN_IN, FAN_OUT, np.random.default_rng(seed + 1))
     if not all(isinstance(v, np.ndarray) for v in (a, b, c)):
-        return {"type": described(a)}
+        return {"type": what(a)}
     return {"shape": list(a.shape), "dtype": dtype(a), "same": bool(a.shape == b.shape and np.array_equal(a, b)),
             "differs": bool(a.shape != c.shape or not np.array_equal(a, c)), "max": float(np.max(np.abs(a))),
             "var": float(np.var(a)), "mean": float(np.mean(a)), "size": int(a.size),
@@ -282,13 +282,13 @@ SHORT = {"hidden": 3, "lr": 0.5, "steps": 7}
 def _xor_run(s, kwargs) -> dict:
     res = s.train_xor(**kwargs)
     if not isinstance(res, (tuple, list)) or len(res) != 2:
-        return {"pair": described(res)}
+        return {"pair": what(res)}
     model, losses = Obj(res[0], "the model returned by train_xor"), res[1]
     logits = model.forward(XOR_X.copy())
     layers = getattr(model.raw, "layers", [])
     shapes = [list(np.shape(lay.W)) for lay in layers if hasattr(lay, "W")] if isinstance(layers, list) else []
     ok = isinstance(losses, (list, tuple)) and all(isinstance(v, float) for v in losses)
-    return {"logits": arr(logits), "losses": np.array(losses, dtype=np.float64) if ok else described(losses),
+    return {"logits": arr(logits), "losses": np.array(losses, dtype=np.float64) if ok else what(losses),
             "shapes": shapes}
 
 

@@ -7,7 +7,7 @@ import numpy as np
 from . import oracle, reference
 from .base import LayerCheck, expect
 from .blocks import Fail, StudentError, described
-from .objects import Obj, arr, new, scalar
+from .objects import Obj, arr, new, scalar, what
 from .part4_sequential import LAYERS, build
 
 PART = "Part 5"
@@ -34,7 +34,7 @@ def describe_net(model) -> dict:
     """The layers of a Sequential as plain data: each Linear's W and b, each activation's kind and identity."""
     layers = getattr(model, "layers", None)
     if not isinstance(layers, (list, tuple)):
-        return {"layers": described(layers)}
+        return {"layers": what(layers)}
     out, ids = [], []
     for lay in layers:
         if hasattr(lay, "W"):
@@ -310,7 +310,11 @@ def _plain(v):
         return bool(v)
     if isinstance(v, float):
         return float(v)
-    return {"__type__": f"{type(v).__module__}.{type(v).__name__}"}
+    return {"type": f"{type(v).__module__}.{type(v).__name__}"}
+
+
+def _what(v) -> str:
+    return f"a {v['type']}" if isinstance(v, dict) and set(v) == {"type"} else described(v)
 
 
 def _flow_row(row, name, p):
@@ -325,14 +329,14 @@ def _flow_row(row, name, p):
     g = p.grad.detach()
     nan = bool(torch.isnan(g).any())
     if not isinstance(row["has_nan"], bool):
-        raise Fail(f"the row for {name} has has_nan = {described(row['has_nan'])}; expected a Python bool "
+        raise Fail(f"the row for {name} has has_nan = {_what(row['has_nan'])}; expected a Python bool "
                    "(.item()).", "wrong_type")
     if row["has_nan"] != nan:
         raise Fail(f"the row for {name} says has_nan = {row['has_nan']!r}; expected {nan}.", "has_nan_wrong")
     for key, v in (("mean_abs", g.abs().mean()), ("max_abs", g.abs().max())):
         got = row[key]
         if not isinstance(got, float):
-            raise Fail(f"the row for {name} has {key} = {described(got)}; expected a Python float (.item()).",
+            raise Fail(f"the row for {name} has {key} = {_what(got)}; expected a Python float (.item()).",
                        "wrong_type")
         want = float(v)
         if nan:

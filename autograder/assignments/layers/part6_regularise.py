@@ -6,7 +6,7 @@ import numpy as np
 from . import oracle
 from .base import LayerCheck, expect, got_array, is_float
 from .blocks import Fail, described, show
-from .objects import arr, new, scalar
+from .objects import arr, new, scalar, what
 from .part4_sequential import LAYERS, build
 
 PART = "Part 6"
@@ -68,7 +68,7 @@ class WeightDecayGrad(LayerCheck):
             slope = (float(s.l2_penalty([plus], inp["lam"])) - float(s.l2_penalty([minus], inp["lam"]))) / (2 * h)
         except Exception:
             pass
-        return {"before": before, "after": after, "returned": described(returned) if returned is not None else None,
+        return {"before": before, "after": after, "returned": what(returned) if returned is not None else None,
                 "slope": slope}
 
     def judge(self, inp, ans):
@@ -121,7 +121,7 @@ class ClipGradNorm(LayerCheck):
             gs = [g.copy() for g in inp["grads"]]
             ret = s.clip_grad_norm(gs, inp[case])
             out[case] = {"total": scalar(ret), "grads": [arr(g) for g in gs],
-                         "returned": described(ret) if isinstance(ret, (list, tuple)) else None}
+                         "returned": what(ret) if isinstance(ret, (list, tuple)) else None}
         return out
 
     def judge(self, inp, ans):

@@ -6,7 +6,7 @@ import numpy as np
 from . import oracle
 from .base import LayerCheck, expect
 from .blocks import Fail, StudentError, described, show
-from .objects import value
+from .objects import value, what
 
 PART = "Part 7"
 
@@ -30,7 +30,7 @@ class InplacePredictions(LayerCheck):
 
     def ask(self, s, inp):
         d = value(s, "INPLACE_RAISES", dict, "a dict {\"A\": True/False, ...}")
-        return {"pred": {k: bool(d.get(k)) if isinstance(d.get(k), (bool, np.bool_)) else described(d.get(k))
+        return {"pred": {k: bool(d.get(k)) if isinstance(d.get(k), (bool, np.bool_)) else what(d.get(k))
                          for k in SNIPPETS}}
 
     def judge(self, inp, ans):
@@ -56,7 +56,7 @@ class FixedScaledSigmoid(LayerCheck):
         x = torch.tensor(inp["x"], dtype=torch.float64, requires_grad=True)
         out = s.fixed_scaled_sigmoid(x)
         if not isinstance(out, torch.Tensor):
-            return {"type": described(out) if not isinstance(out, float) else "a Python float"}
+            return {"type": what(out) if not isinstance(out, float) else "a Python float"}
         if not out.requires_grad:
             return {"value": float(out.detach()), "grad": None, "x": x.detach().numpy().copy(), "requires_grad": False}
         try:
