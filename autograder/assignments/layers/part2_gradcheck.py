@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from . import reference
-from .base import LayerCheck, expect, got_array
+from .base import LayerCheck, expect, got_array, need_float64
 from .blocks import Fail, described, number, show
-from .objects import arr
+from .objects import arr, dtype
 from .problems import sizes
 
 PART = "Part 2"
@@ -39,7 +39,8 @@ class NumgradArray(LayerCheck):
             np.tanh(v, out=buf)
             return buf
 
-        out = {"g1": arr(s.numerical_gradient_array(_f1, x, inp["df1"]))}
+        g1 = s.numerical_gradient_array(_f1, x, inp["df1"])
+        out = {"g1": arr(g1), "dtype": dtype(g1)}
         out["x1"] = arr(x)
         out["g2"] = arr(s.numerical_gradient_array(lambda v: v @ M, x, inp["df2"], h=1e-4))
         out["x2"] = arr(x)
@@ -49,6 +50,7 @@ class NumgradArray(LayerCheck):
 
     def judge(self, inp, ans):
         x, df1, h = inp["x"], inp["df1"], 1e-5
+        need_float64({"numerical_gradient_array(f, x, df)": ans["dtype"]})
         one_sided = [("one_sided", (_f1(x + h) - _f1(x)) / h * df1), ("one_sided", (_f1(x) - _f1(x - h)) / h * df1)]
         expect("numerical_gradient_array(f, x, df) for f(x) = sin(x) * x**2", ans["g1"], _df1(x) * df1,
                one_sided + [("ignores_df", _df1(x))])

@@ -123,7 +123,8 @@ class LnBackwardParams(LayerCheck):
             o = _build(s, p)
             out = arr(o.forward(p["x"]))
             o.backward(p["G"])
-            outs.append({"dgamma": arr(o.dgamma), "dbeta": arr(o.dbeta), "out": out})
+            outs.append({"dgamma": arr(o.dgamma), "dbeta": arr(o.dbeta), "out": out,
+                         "dtypes": {"self.dgamma": dtype(o.dgamma), "self.dbeta": dtype(o.dbeta)}})
         return {"cases": outs}
 
     def judge(self, inp, ans):
@@ -133,6 +134,7 @@ class LnBackwardParams(LayerCheck):
             N, D = x.shape
             ref = oracle.layer_vjp("layernorm", _params(p), x, G)
             dg, db = a["dgamma"], a["dbeta"]
+            need_float64(a["dtypes"])
             for name, v in (("self.dgamma", dg), ("self.dbeta", db)):
                 if isinstance(v, np.ndarray) and v.shape == (N,) and N != D:
                     raise Fail(f"{name} has shape [{N}] (one per row); expected [{D}], one per feature: sum over "

@@ -160,11 +160,12 @@ class CollapseLinear(LayerCheck):
         res = s.collapse_linear(linears)
         if not isinstance(res, (tuple, list)) or len(res) != 2:
             return {"pair": what(res)}
-        return {"W": arr(res[0]), "b": arr(res[1])}
+        return {"W": arr(res[0]), "b": arr(res[1]), "dtypes": {"W": dtype(res[0]), "b": dtype(res[1])}}
 
     def judge(self, inp, ans):
         if "pair" in ans:
             raise Fail(f"collapse_linear should return a pair (W, b), returned {ans['pair']}.", "wrong_type")
+        need_float64(ans["dtypes"], " (collapse_linear's W and b)")
         Ws, bs = inp["Ws"], inp["bs"]
         W, b = Ws[0], bs[0]
         for Wi, bi in zip(Ws[1:], bs[1:]):
@@ -374,15 +375,18 @@ class TorchXorGrads(LayerCheck):
             mine = {"W1": arr(ls[0].dW), "b1": arr(ls[0].db), "W2": arr(ls[2].dW), "b2": arr(ls[2].db)}
         except Exception:
             pass
+        dtypes = {}
         if isinstance(grads, dict):
+            dtypes = {f"torch_xor_grads()[{k!r}]": dtype(v) for k, v in grads.items()}
             grads = {k: arr(v) if isinstance(v, np.ndarray) else _tensor(v) for k, v in grads.items()}
-        return {"grads": grads, "mine": mine}
+        return {"grads": grads, "mine": mine, "dtypes": dtypes}
 
     def judge(self, inp, ans):
         grads = ans["grads"]
         if not isinstance(grads, dict) or "__type__" in grads:
             raise Fail(f"torch_xor_grads should return a dict of NumPy arrays, returned {described(grads)}.",
                        "wrong_type")
+        need_float64(ans["dtypes"], " (build the model in float64: .double())")
         ref = oracle.xor_grads(inp["W1"], inp["b1"], inp["W2"], inp["b2"])
         other = oracle.xor_grads(inp["W1"], inp["b1"], inp["W2"], inp["b2"], probs_into_bce_with_logits=True)
         for k in ("W1", "b1", "W2", "b2"):

@@ -109,7 +109,8 @@ _W, _B = _R.normal(size=(4, 4)), _R.normal(size=4)
 
 
 def _same(a, b) -> bool:
-    return (isinstance(a, np.ndarray) and np.shape(a) == np.shape(b) and bool(np.all(np.isfinite(a)))
+    return (isinstance(a, np.ndarray) and a.dtype == np.float64 and np.shape(a) == np.shape(b)
+            and bool(np.all(np.isfinite(a)))
             and np.allclose(a, b, rtol=1e-7, atol=1e-12))
 
 
