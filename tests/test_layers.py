@@ -81,6 +81,14 @@ def test_correct_answer_gets_full_marks(name):
     assert sum(x.points for x in v.values()) == 100
 
 
+@pytest.mark.parametrize("name", CORRECT)
+def test_correct_pieces_are_never_replaced(name):
+    """The tiny problems that decide the swap accept every correct style."""
+    from autograder.assignments.layers import objects, reference
+    ns, _ = la.namespace(la.fill(la.answer(name)))
+    assert objects.broken(ns, reference.PIECES) == {}
+
+
 def test_release_stubs_get_zero():
     ns, errors = la.namespace(la.release())
     verdicts = [incell.run(c.name, ns, submission="release") for c in layers.CHECKS]
@@ -181,6 +189,33 @@ def test_visible_tests_fail_on_the_release_stubs():
 @pytest.mark.slow
 def test_demo_cells_run_on_the_key():
     assert _run_notebook(la.fill(la.answer("key")), demos=True) == {}
+
+
+def test_numpy_checks_answer_from_a_process_where_torch_cannot_load():
+    """As the NumPy worker does: the notebook's cells and the probes run with torch refused; only plain
+    data comes back, and the grader's judgement of it gives the key full marks."""
+    numpy_checks = [c for c in layers.CHECKS if c.numpy_only]
+    script = (
+        "import sys; sys.path.insert(0, 'tests')\n"
+        "from autograder.probing import TorchFinder; sys.meta_path.insert(0, TorchFinder())\n"
+        "import layers_answers as la\n"
+        "from autograder import probing, wire\n"
+        "from autograder.assignments import layers\n"
+        "from autograder.assignments.layers.blocks import rng_for\n"
+        "ns, errors = la.namespace(la.fill(la.answer('key')))\n"
+        "out = {c.name: probing.ask(c, ns, c.inputs(rng_for(c.name, 'worker'))) for c in layers.CHECKS if c.numpy_only}\n"
+        "assert type(sys.modules.get('torch')).__name__ in ('_Poison', 'NoneType')\n"
+        "sys.stdout.write(wire.dumps(out))\n")
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
+                         cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert run.returncode == 0, run.stderr[-3000:]
+    from autograder import wire
+    from autograder.assignments.layers.blocks import rng_for
+    answers = wire.loads(run.stdout)
+    assert set(answers) == {c.name for c in numpy_checks}
+    for c in numpy_checks:
+        v = c.decide(c.inputs(rng_for(c.name, "worker")), answers[c.name])
+        assert v.passed, v.message
 
 
 # ---------------------------------------------------------------- the vanishing-gradient property

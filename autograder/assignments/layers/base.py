@@ -20,6 +20,9 @@ class LayerCheck(Check):
 
     builds_on: tuple[str, ...] = ()
 
+    def __post_init__(self):
+        self.uses = tuple(dict.fromkeys(tuple(self.uses) + objects.methods(self.builds_on)))
+
     def probe(self, s, inp):
         with objects.fixed(s._ns, reference.pieces(*self.builds_on)) as replaced:
             answer = self.ask(s, inp)
@@ -39,8 +42,10 @@ class LayerCheck(Check):
         replaced = answer.get("replaced") if isinstance(answer, dict) else None
         if not v.passed and isinstance(replaced, list) and replaced and v.tag not in ("timeout",):
             names = ", ".join(f"`{n}`" for n in replaced if isinstance(n, str))
-            v.message += (f"\n(Your {names} failed {'its' if len(replaced) == 1 else 'their'} own check and "
-                          "was replaced by a correct one here, so this result is about this check's code alone.)")
+            note = (f" (Your {names} failed {'its' if len(replaced) == 1 else 'their'} own check and "
+                    "was replaced by a correct one here, so this result is about this check's code alone.)")
+            head, sep, hint = v.message.partition("\nLikely cause:")
+            v.message = head + note + sep + hint
         return v
 
     def say(self, text, tag):

@@ -61,7 +61,7 @@ def bce_logits(z, y) -> tuple[float, np.ndarray]:
     zt = _t(z, True)
     loss = F.binary_cross_entropy_with_logits(zt, _t(y))
     loss.backward()
-    return float(loss), _np(zt.grad)
+    return float(loss.detach()), _np(zt.grad)
 
 
 def layernorm(x, gamma, beta, eps) -> np.ndarray:
