@@ -1,0 +1,14 @@
+"""Seeded bug: he_normal uses 2 / fan_in as the standard deviation.
+fails: he_normal he_std_not_sqrt
+"""
+
+# %% answer_init
+def xavier_uniform(fan_in, fan_out, rng):
+    """W [fan_in, fan_out] from U(-a, a), a = sqrt(6 / (fan_in + fan_out))."""
+    a = np.sqrt(6.0 / (fan_in + fan_out))
+    return rng.uniform(-a, a, size=(fan_in, fan_out))
+
+
+def he_normal(fan_in, fan_out, rng):
+    """W [fan_in, fan_out] from N(0, 2 / fan_in)."""
+    return rng.normal(0.0, 2.0 / fan_in, size=(fan_in, fan_out))

@@ -1,0 +1,17 @@
+"""Seeded bug: sgd_step_inplace rebinds a local name: p = p - lr * p.grad.
+fails: sgd_step_inplace rebinds
+"""
+
+# %% answer_inplace
+def fixed_scaled_sigmoid(x):
+    """Same value and gradient as scaled_sigmoid_buggy, without modifying a saved tensor in place."""
+    a = torch.sigmoid(x)
+    a = a * 2
+    return (a * a).sum()
+
+
+def sgd_step_inplace(params, lr):
+    """For each leaf tensor p with p.grad: p -= lr * p.grad in place under torch.no_grad(), then p.grad = None."""
+    with torch.no_grad():
+        for p in params:
+            p = p - lr * p.grad

@@ -1,0 +1,3 @@
+"""The answer key itself (the master notebook's solutions).
+style: reference
+"""
