@@ -49,8 +49,10 @@ def run(name: str, ns: dict, submission: str = "", assignment: Assignment | None
         return chk.decide(inputs, answer)
 
 
-def check(name: str, ns: dict | None = None) -> None:
-    verdict = run(name, ns if ns is not None else sys._getframe(1).f_globals)
+def check(name: str, ns: dict | None = None, assignment: str | None = None) -> None:
+    """Run the check `name` (of `assignment`, when several assignments have one of that name)."""
+    verdict = run(name, ns if ns is not None else sys._getframe(1).f_globals,
+                  assignment=assignments.get(assignment) if assignment else None)
     if not verdict.passed:
         raise CheckFailed(verdict).with_traceback(None) from None
     print(verdict.message)

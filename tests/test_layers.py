@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from autograder.assignments import layers
-from autograder.assignments.layers import hints, incell, part5_flow
-from autograder.hints import HINTS as SHARED_HINTS
+from autograder.assignments.layers import hints, part5_flow
+from autograder.core.hints import HINTS as SHARED_HINTS
 
 import layers_answers as la
 
@@ -55,7 +55,7 @@ def test_notebook_is_committed_clean():
 
 def test_checks_load_where_torch_cannot():
     """The NumPy worker imports every check module with torch blocked."""
-    code = ("import sys; from autograder.probing import TorchFinder; sys.meta_path.insert(0, TorchFinder()); "
+    code = ("import sys; from autograder.core.student import TorchFinder; sys.meta_path.insert(0, TorchFinder()); "
             "import autograder.assignments.layers as L; assert 'torch' not in sys.modules or "
             "type(sys.modules['torch']).__name__ == '_Poison'; print(len(L.CHECKS))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
@@ -84,14 +84,15 @@ def test_correct_answer_gets_full_marks(name):
 @pytest.mark.parametrize("name", CORRECT)
 def test_correct_pieces_are_never_replaced(name):
     """The tiny problems that decide the swap accept every correct style."""
-    from autograder.assignments.layers import objects, reference
+    from autograder.assignments.layers import reference
+    from autograder.core import objects
     ns, _ = la.namespace(la.fill(la.answer(name)))
     assert objects.broken(ns, reference.PIECES) == {}
 
 
 def test_release_stubs_get_zero():
     ns, errors = la.namespace(la.release())
-    verdicts = [incell.run(c.name, ns, submission="release") for c in layers.CHECKS]
+    verdicts = [la.run(c.name, ns, submission="release") for c in layers.CHECKS]
     assert sum(v.points for v in verdicts) == 0
     assert all(v.tag in ("not_implemented", "wrong_type") for v in verdicts), {v.check: v.tag for v in verdicts}
 
@@ -99,13 +100,13 @@ def test_release_stubs_get_zero():
 # ---------------------------------------------------------------- seeded bugs
 
 def test_every_check_has_a_seeded_bug():
-    assert {c for _, c, _ in SEEDED} == set(layers.BY_NAME), set(layers.BY_NAME) - {c for _, c, _ in SEEDED}
+    assert {c for _, c, _ in SEEDED} == set(la.A.by_name), set(la.A.by_name) - {c for _, c, _ in SEEDED}
 
 
 @pytest.mark.parametrize("name,check,tag", SEEDED, ids=[f"{n}-{c}" for n, c, _ in SEEDED])
 def test_seeded_bug_fails_its_check_naming_the_misconception(name, check, tag):
     ns, _ = la.namespace(la.fill(la.answer(name)))
-    v = incell.run(check, ns, submission=name)
+    v = la.run(check, ns, submission=name)
     assert not v.passed and v.points == 0, v
     assert v.tag == tag, f"expected tag {tag}, got {v.tag}: {v.message}"
     assert v.message.startswith(f"{v.part}, {v.title}:"), v.message
@@ -127,7 +128,7 @@ def test_a_failed_piece_is_replaced_for_the_checks_that_build_on_it():
     """bug_bias_mean's Linear fails its own check; the Sequential and XOR checks use a correct one."""
     ns, _ = la.namespace(la.fill(la.answer("bug_bias_mean")))
     for check in ("sequential_backward", "train_xor", "weight_decay_grad", "layer_grad_stats"):
-        assert incell.run(check, ns, submission="swap").passed, check
+        assert la.run(check, ns, submission="swap").passed, check
 
 
 # ---------------------------------------------------------------- broken answers
@@ -165,7 +166,7 @@ def _run_notebook(nb, demos: bool) -> dict[str, str]:
     ns, errors = {"__name__": "__main__"}, {}
     for c in nb.cells:
         gid = c.metadata.get("nbgrader", {}).get("grade_id")
-        if c.cell_type != "code" or (gid in layers.DEMO_CELLS and not demos):
+        if c.cell_type != "code" or (gid in la.A.demo_cells and not demos):
             continue
         try:
             with np.errstate(all="ignore"):
@@ -197,9 +198,9 @@ def test_numpy_checks_answer_from_a_process_where_torch_cannot_load():
     numpy_checks = [c for c in layers.CHECKS if c.numpy_only]
     script = (
         "import sys; sys.path.insert(0, 'tests')\n"
-        "from autograder.probing import TorchFinder; sys.meta_path.insert(0, TorchFinder())\n"
+        "from autograder.core.student import TorchFinder; sys.meta_path.insert(0, TorchFinder())\n"
         "import layers_answers as la\n"
-        "from autograder import probing, wire\n"
+        "from autograder.engine import probing\nfrom autograder.core import wire\n"
         "from autograder.assignments import layers\n"
         "from autograder.assignments.layers.blocks import rng_for\n"
         "ns, errors = la.namespace(la.fill(la.answer('key')))\n"
@@ -209,7 +210,7 @@ def test_numpy_checks_answer_from_a_process_where_torch_cannot_load():
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
                          cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     assert run.returncode == 0, run.stderr[-3000:]
-    from autograder import wire
+    from autograder.core import wire
     from autograder.assignments.layers.blocks import rng_for
     answers = wire.loads(run.stdout)
     assert set(answers) == {c.name for c in numpy_checks}
@@ -262,5 +263,5 @@ def test_print_per_check_timings():
     ns, _ = la.namespace(la.fill(la.answer("key")))
     for c in layers.CHECKS:
         start = time.monotonic()
-        incell.run(c.name, ns, submission="timing")
+        la.run(c.name, ns, submission="timing")
         print(f"{c.name:22s} {time.monotonic() - start:6.3f} s")

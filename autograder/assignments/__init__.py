@@ -46,12 +46,14 @@ def get(name: str) -> Assignment:
     return known[name]
 
 
-def infer(path: Path, nb=None) -> Assignment | None:
-    """The assignment a submission belongs to: a folder on its path or its file named after one (nbgrader's
-    submitted/<student>/<assignment>/ layout, or <assignment>.ipynb), else the one whose answer cells the
-    notebook holds. None when nothing matches."""
+def infer(path: Path, nb=None, below: Path | None = None) -> Assignment | None:
+    """The assignment a submission belongs to: a folder on its path (below the folder `below`, when given)
+    or its file named after one (nbgrader's submitted/<student>/<assignment>/ layout, or
+    <assignment>.ipynb), else the one whose answer cells the notebook holds. None when nothing matches."""
     known = all()
-    for part in [Path(path).stem, *reversed(Path(path).parent.parts)]:
+    path = Path(path)
+    folders = path.parent.relative_to(below).parts if below and path.is_relative_to(below) else path.parent.parts
+    for part in [path.stem, *reversed(folders)]:
         if part in known:
             return known[part]
     if nb is None:

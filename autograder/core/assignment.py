@@ -84,6 +84,6 @@ class Assignment:
         return self.course / "solutions" / self.name / self.notebook
 
     def modules(self, kind: str) -> list[str]:
-        """What a worker of `kind` loads ahead of submissions for this assignment."""
+        """What a worker of `kind` loads ahead of submissions for this assignment (besides its package)."""
         base = COMMON_PRELOAD + (TORCH_PRELOAD if kind == "torch" else [])
-        return base + list(self.preload.get(kind, ())) + [self.module]
+        return base + list(self.preload.get(kind, ()))

@@ -13,6 +13,6 @@ HINTS = {
 
 def error_tag(err: dict) -> str:
     kind = err.get("kind", "exception")
-    if kind in ("missing_function", "timeout", "torch_in_numpy", "not_implemented", "wrong_type"):
+    if kind in ("missing_function", "timeout", "torch_in_numpy", "not_implemented", "wrong_type", "memory"):
         return kind
     return "exception"

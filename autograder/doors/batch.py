@@ -39,15 +39,15 @@ def find(root: Path) -> list[tuple[str, Path]]:
     return found
 
 
-def assign(found: list[tuple[str, Path]], forced: Assignment | None = None) -> list[Item]:
-    """Each submission with its assignment: `forced`, else the one its path or its cells name."""
+def assign(found: list[tuple[str, Path]], forced: Assignment | None = None, root: Path | None = None) -> list[Item]:
+    """Each submission with its assignment: `forced`, else the one its path below `root` or its cells name."""
     import nbformat
     items = []
     for student, path in found:
-        a = forced or registry.infer(path)
+        a = forced or registry.infer(path, below=root)
         if a is None and path.suffix == ".ipynb":
             try:
-                a = registry.infer(path, nbformat.read(path, 4))
+                a = registry.infer(path, nbformat.read(path, 4), below=root)
             except Exception:
                 a = None
         items.append((student, path, a))

@@ -45,7 +45,7 @@ def run(args) -> int:
     except KeyError as e:
         print(f"error: {e.args[0]}", file=sys.stderr)
         return 2
-    items = batch.assign(batch.find(path) if path.is_dir() else [(path.stem, path)], forced)
+    items = batch.assign(batch.find(path), forced, path) if path.is_dir() else batch.assign([(path.stem, path)], forced)
     chosen = list(dict.fromkeys(a for _, _, a in items if a)) or list(registry.all().values())
     try:
         engine = Engine(chosen, limits, unsafe=args.unsafe_no_sandbox)

@@ -72,7 +72,8 @@ class EngineExecute(NbGraderPreprocessor):
         from .. import assignments
         info = resources.get("nbgrader", {})
         student = info.get("student", "student")
-        a = assignments.get(info["assignment"]) if info.get("assignment") else assignments.infer(Path("."), nb)
+        known = assignments.all()
+        a = known.get(info.get("assignment")) or assignments.infer(Path(info.get("assignment") or "."), nb)
         if a is None:
             raise ValueError("cannot tell which assignment this notebook belongs to")
         with tempfile.TemporaryDirectory() as tmp:

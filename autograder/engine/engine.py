@@ -114,10 +114,12 @@ class Engine:
         self._zygotes: dict[str, Zygote] = {}
         self._scratch = None
         try:
-            paths = sorted({str(a.folder.parent) for a in assignments})
+            package = Path(__file__).resolve().parents[1]
+            paths = sorted({str(a.folder.parent) for a in assignments if package not in a.folder.parents})
             for kind in dict.fromkeys(k for a in assignments for k in a.kinds):
-                modules = list(dict.fromkeys(m for a in assignments if kind in a.kinds for m in a.modules(kind)))
-                self._zygotes[kind] = Zygote(kind, modules, paths)
+                mine = [a for a in assignments if kind in a.kinds]
+                modules = list(dict.fromkeys(m for a in mine for m in a.modules(kind)))
+                self._zygotes[kind] = Zygote(kind, modules, [a.module for a in mine], paths)
             self._decide(unsafe)
         except BaseException:
             self.close()
@@ -138,6 +140,7 @@ class Engine:
                       "uid": all(f["uid"] for f in found),
                       "files_blocked": all(f.get("files_blocked") for f in found),
                       "network_blocked": all(f.get("network_blocked") for f in found),
+                      "signals_blocked": all(f.get("signals_blocked") for f in found),
                       "errors": sorted({e for f in found for e in f["errors"]})}
         self.layers = [layer for layer in sandbox.LAYERS if self.found[layer]]
         self.missing = sandbox.missing(self.found)
@@ -179,8 +182,11 @@ class Engine:
         start = time.monotonic()
         path, a = Path(path), assignment
         report = Report(str(path), student or path.stem, [], sandbox=self.sandbox, assignment=a.name)
-        data = path.read_bytes() if path.is_file() else b""
-        nb, problem = notebook.read(path, data)
+        try:
+            data = path.read_bytes() if path.is_file() else b""
+            nb, problem = notebook.read(path, data)
+        except OSError as e:
+            nb, problem = None, f"{path.name} could not be read ({type(e).__name__}: {e.strerror or e})."
         if nb is None:
             report.verdicts = [c.verdict(False, f"{c.part}, {c.title}: not graded: {problem}",
                                          Outcome.UNREADABLE.value) for c in a.checks]
@@ -198,8 +204,9 @@ class Engine:
             reserve = self.limits.submission_seconds * len(rest) / len(a.checks)
             self._ask(g, kind, todo, max(end - reserve, time.monotonic() + 1))
         report.verdicts = [g.verdicts[c.name] for c in a.checks]
-        if any(v.outcome is Outcome.TORCH_FORBIDDEN for v in report.verdicts):
-            g.flag(Outcome.TORCH_FORBIDDEN)
+        for outcome in (Outcome.TORCH_FORBIDDEN, Outcome.MEMORY):
+            if any(v.outcome is outcome for v in report.verdicts):
+                g.flag(outcome)
         report.flags = sorted(set(report.flags))
         report.seconds = time.monotonic() - start
         return report
@@ -217,12 +224,14 @@ class Engine:
     def _job(self, g: _Grading, kind: str, pending: list[Check], deadline: float) -> list[Check]:
         """One worker process runs the notebook and answers the checks of `pending` in order, until one
         stops it. Returns the checks still to ask."""
-        uid, uid_lock = self._uids.take() if self._uids else (None, None)
-        sock = self._zygotes[kind].spawn()
-        ch, hello, phase = Channel(sock), None, "start"
+        uid_lock, sock, ch, hello, phase = None, None, None, None, "start"
         try:
+            uid, uid_lock = self._uids.take() if self._uids else (None, None)
+            sock = self._zygotes[kind].spawn()
+            ch = Channel(sock)
             ch.send(self._job_message(g, pending, uid))
             hello = self._hello(ch)
+            self._confined(ch, g)
             phase = "cells"
             cells_limit = max(1.0, min(self.limits.cells_seconds, deadline - time.monotonic()))
             self._run_cells(g, kind, ch, cells_limit)
@@ -260,13 +269,22 @@ class Engine:
             raise _Refused(hello.get("refused") if isinstance(hello, dict) else "the worker did not start the job")
         return hello
 
-    def _run_cells(self, g: _Grading, kind: str, ch: Channel, seconds: float) -> None:
-        """Wait for the notebook's cells to run; the first time for this kind, note their errors and
-        anything the notebook replaced."""
-        msg = ch.next(seconds)
+    def _confined(self, ch: Channel, g: _Grading) -> None:
+        """The student's process says, before any of the student's code runs, whether its sandbox holds."""
+        msg = ch.next(self.limits.start_seconds)
         if "refused" in msg:
             raise _Refused(str(msg["refused"])[:300])
+        if "confined" not in msg:
+            raise Closed(msg if "exit" in msg else None)
+
+    def _run_cells(self, g: _Grading, kind: str, ch: Channel, seconds: float) -> None:
+        """Wait for the notebook's cells to run; the first time for this kind, note their errors and
+        anything the notebook replaced. Anything else said now came from the student's code."""
+        msg = ch.next(seconds)
         if "cells" not in msg:
+            if "exit" in msg:
+                raise Closed(msg)
+            g.flag(Outcome.TAMPERING, "a message out of turn from the submission while its cells ran")
             raise Closed()
         if kind in g.started:
             return
@@ -304,7 +322,7 @@ class Engine:
         return [c for c in pending if c not in stuck]
 
     def _crashed(self, g: _Grading, ch: Channel, pending: list[Check], phase: str, exit_msg: dict | None):
-        exit_msg = exit_msg or ch.exit_message(2)
+        exit_msg = exit_msg or ch.exit_message(self.limits.exit_seconds)
         how = exit_msg.get("exit", "ended without answering") if exit_msg else "ended without answering"
         g.keep_output(exit_msg.get("output") if exit_msg else None)
         if phase != "checks" or not pending:
@@ -317,9 +335,12 @@ class Engine:
                Outcome.CRASHED)
         return [c for c in pending if c not in stuck]
 
-    def _end(self, g: _Grading, ch: Channel, hello: dict | None, sock, uid_lock) -> None:
+    def _end(self, g: _Grading, ch: Channel | None, hello: dict | None, sock, uid_lock) -> None:
         """Stop the job's process, keep its last output, end its runner, give back its user id."""
         kill(hello, runner=False)
+        if ch is None:                  # the job never started
+            UidPool.give_back(uid_lock)
+            return
         try:
             final = ch.exit_message(self.limits.exit_seconds) if hello else None
             if final:

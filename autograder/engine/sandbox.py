@@ -31,6 +31,7 @@ MNT_DETACH = 2
 PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS = 1, 36, 38
 
 LAYERS = ("namespaces", "landlock", "seccomp")
+LANDLOCK_SIGNALS = 6                            # the Landlock ABI that scopes signals to the job
 LAYERS_ENV = "BACKPROP_SANDBOX_LAYERS"        # e.g. "landlock,seccomp": try only these (unset: all)
 SCRATCH_MB = 64                                 # the job's whole writable space
 UID_BASE, UID_COUNT = 62000, 1000               # user ids handed to jobs when grading as root
@@ -79,23 +80,29 @@ def wanted() -> set[str]:
 
 
 # ---------------------------------------------------------------------------------------------- the allow-list
-def readable(package: str, course: str) -> list[str]:
+def readable(package: str, courses: list[str]) -> list[str]:
     """Everything a job may read: system directories, a minimal /etc, the Python installation and its
-    site-packages, and `package`. Never `course` (the folder holding the package, the answer key and the
-    submissions), a folder above it, or any other entry of sys.path (the working directory, PYTHONPATH)."""
+    site-packages, and `package`. Never a folder that holds one of `courses` (where the answer key and the
+    submissions are), nor any other entry of sys.path (the working directory, PYTHONPATH). A course that lies
+    inside one of these (a course under /usr/src, say) must be masked: see `inside_view`."""
     import site
     import sysconfig
     paths = [p for p in SYSTEM if os.path.exists(p)] + [f"/etc/{n}" for n in ETC if os.path.exists(f"/etc/{n}")]
     python = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
               *sysconfig.get_paths().values(), *site.getsitepackages(), site.getusersitepackages()}
-    course = os.path.realpath(course)
+    courses = [os.path.realpath(c) for c in courses]
     for p in sorted({os.path.realpath(p) for p in python if p and os.path.isdir(p)}):
-        if p == course or course.startswith(p.rstrip("/") + "/") or p == "/":
-            continue                                # the course itself, or a folder that holds it
-        if not any(p.startswith(q.rstrip("/") + "/") for q in paths):
+        if p == "/" or any(_inside(c, [p]) for c in courses):
+            continue                                # a course, or a folder that holds one
+        if not _inside(p, paths):
             paths.append(p)
     paths.append(os.path.realpath(package))
     return sorted(set(paths))
+
+
+def inside_view(courses: list[str], ro: list[str]) -> list[str]:
+    """The courses that an allowed folder holds: they are masked from the job's view."""
+    return [c for c in (os.path.realpath(c) for c in courses) if _inside(c, [p for p in ro if p != c])]
 
 
 def torch_dirs() -> list[str]:
@@ -154,15 +161,21 @@ def _locked_flags(path: str) -> int:
                                  (os.ST_RELATIME, MS_RELATIME)) if f & st)
 
 
+def _inside(path: str, folders) -> bool:
+    """Whether `path` is one of `folders` or lies below one."""
+    return any(path == f or path.startswith(f.rstrip("/") + "/") for f in folders)
+
+
 def _bind(source: str, target: str, writable: bool = False) -> None:
+    """Bind `source` at `target`, read-only unless `writable`, never honouring set-user-id bits."""
     if os.path.isdir(source):
         os.makedirs(target, exist_ok=True)
     else:
         os.makedirs(os.path.dirname(target), exist_ok=True)
         open(target, "a").close()
     mount(source, target, None, MS_BIND | MS_REC)
-    if not writable:
-        mount(None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | _locked_flags(target))
+    mount(None, target, None, MS_REMOUNT | MS_BIND | MS_NOSUID | (0 if writable else MS_RDONLY)
+          | _locked_flags(target))
 
 
 STAGE = "/tmp"           # where the job's root is put together: any existing folder will do
@@ -170,7 +183,8 @@ STAGE = "/tmp"           # where the job's root is put together: any existing fo
 
 def build_root(ro: list[str], masked: list[str], uid: int | None) -> None:
     """Put together, at STAGE, the job's root: a fresh tmpfs holding only `ro` (read-only, at the same
-    paths, with the folders of `masked` empty), a few devices and the scratch folders. Call after
+    paths), with the folders of `masked` empty (a course that lies inside an allowed folder, torch for the
+    NumPy kind) except for what of `ro` lies inside them, a few devices and the scratch folders. Call after
     enter_namespaces; the job's first process then mounts its /proc and calls enter_root."""
     mount(None, "/", None, MS_REC | MS_PRIVATE)
     held = {p: os.open(p, os.O_PATH) for p in ro if not os.path.islink(p)}
@@ -179,8 +193,10 @@ def build_root(ro: list[str], masked: list[str], uid: int | None) -> None:
     new = STAGE
     mount("tmpfs", new, "tmpfs", MS_NOSUID | MS_NODEV, f"size={SCRATCH_MB}m,mode=0755")
     try:
+        later = {p: fd for p, fd in held.items() if _inside(p, masked)}     # brought back inside a mask
         for p, fd in held.items():
-            _bind(f"/proc/self/fd/{fd}", new + p)
+            if p not in later:
+                _bind(f"/proc/self/fd/{fd}", new + p)
         for p, target in links.items():
             os.makedirs(os.path.dirname(new + p), exist_ok=True)
             os.symlink(target, new + p)
@@ -188,7 +204,12 @@ def build_root(ro: list[str], masked: list[str], uid: int | None) -> None:
             _bind(f"/proc/self/fd/{fd}", f"{new}/dev/{d}", writable=True)
         for p in masked:
             if os.path.isdir(new + p):
-                mount("tmpfs", new + p, "tmpfs", MS_NOSUID | MS_NODEV | MS_RDONLY, "size=4k,mode=0555")
+                mount("tmpfs", new + p, "tmpfs", MS_NOSUID | MS_NODEV, "size=4k,mode=0755")
+        for p, fd in later.items():
+            _bind(f"/proc/self/fd/{fd}", new + p)
+        for p in masked:
+            if os.path.isdir(new + p):
+                mount(None, new + p, None, MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_RDONLY, "size=4k,mode=0755")
     finally:
         for fd in list(held.values()) + list(devices.values()):
             os.close(fd)
@@ -248,10 +269,15 @@ def landlock_abi() -> int:
 
 
 # ---------------------------------------------------------------------------------------------- seccomp
-_REFUSED = ("socket", "ptrace", "process_vm_readv", "process_vm_writev", "mount", "umount2", "pivot_root",
+_REFUSED = ("socket", "ptrace", "shmget", "msgget", "semget", "process_vm_readv", "process_vm_writev", "mount", "umount2", "pivot_root",
             "chroot", "unshare", "setns", "bpf", "perf_event_open", "userfaultfd", "keyctl", "add_key",
             "request_key", "io_uring_setup", "open_by_handle_at", "name_to_handle_at", "open_tree", "move_mount",
             "fsopen", "fsmount", "fspick", "mount_setattr", "kcmp", "pidfd_getfd", "personality", "syslog")
+
+
+def no_new_privileges() -> None:
+    """Nothing this process runs can gain privileges (set-user-id programs run as their caller)."""
+    prctl(PR_SET_NO_NEW_PRIVS, 1)
 
 
 def seccomp() -> None:
@@ -306,6 +332,9 @@ def drop_privileges(uid: int) -> None:
     os.setresuid(uid, uid, uid)
 
 
+_LINUX_CAPABILITY_VERSION_3 = 0x20080522
+
+
 def drop_capabilities() -> None:
     """Give up every capability (a user namespace's creator holds them all inside it)."""
     class Header(ctypes.Structure):
@@ -314,7 +343,7 @@ def drop_capabilities() -> None:
     class Data(ctypes.Structure):
         _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
                     ("inheritable", ctypes.c_uint32)]
-    header, data = Header(0x20080522, 0), (Data * 2)()
+    header, data = Header(_LINUX_CAPABILITY_VERSION_3, 0), (Data * 2)()
     _check(_libc.capset(ctypes.byref(header), data), "capset")
 
 
@@ -344,9 +373,14 @@ def describe(found: dict) -> str:
 
 
 def missing(found: dict) -> list[str]:
-    """What keeps the sandbox from holding: a file-system allow-list and a network block are required, each
-    from a layer that took effect and shown to hold from inside a test job."""
+    """What keeps the sandbox from holding: a file-system allow-list, a network block and signal isolation
+    are required, each from a layer that took effect and shown to hold from inside a test job."""
     gaps = []
+    scoped = found.get("namespaces") or found.get("landlock", 0) >= LANDLOCK_SIGNALS
+    if not scoped or not found.get("signals_blocked"):
+        gaps.append("signal isolation" + (" (a test job could signal the grader)" if scoped else "")
+                    + f": it needs {NEEDS['namespaces']}, or Landlock ABI {LANDLOCK_SIGNALS} or later (Linux 6.12; "
+                      f"this kernel has ABI {found.get('landlock', 0)})")
     for what, layer, held, failed in (
             ("the file-system allow-list", "landlock", "files_blocked", "the course was readable from a test job"),
             ("the network block", "seccomp", "network_blocked", "a test job could open a socket")):

@@ -20,25 +20,31 @@ import select  # noqa: E402
 import signal  # noqa: E402
 import socket  # noqa: E402
 import tempfile  # noqa: E402
+import time  # noqa: E402
 import traceback  # noqa: E402
 
 import psutil  # noqa: E402  (everything the runner needs is loaded before it hides paths)
+
+PROCESSES = 256                 # processes a job may run (beyond the user's others, when it has no uid of its own)
+SWEEP_ROUNDS = 20               # passes at the processes a job left behind
+SCRATCH_CHECK_SECONDS = 1.0     # how often a scratch folder on disk is measured
+
 
 def send(sock: socket.socket, message: dict) -> None:
     from ..core import wire
     sock.sendall(wire.dumps(message).encode() + b"\n")
 
 
-def _preload(kind: str, modules: list[str]) -> dict:
-    """Load what submissions may use and the assignments' packages; returns the assignments by module."""
-    assignments = {}
+def _preload(kind: str, modules: list[str], packages: list[str]) -> dict:
+    """Load what submissions may use (a module missing here is skipped) and the assignments' packages (one
+    that fails to load stops the worker: no submission could be graded); returns the assignments by
+    package."""
     for name in modules:
         try:
-            mod = importlib.import_module(name)
+            importlib.import_module(name)
         except ImportError:
-            continue
-        if hasattr(mod, "ASSIGNMENT"):
-            assignments[name] = mod.ASSIGNMENT
+            pass
+    assignments = {name: importlib.import_module(name).ASSIGNMENT for name in packages}
     from . import notebook, probing, sandbox  # noqa: F401
     for name in ("landlockpy", "pyseccomp"):           # the sandbox's own libraries, loaded while visible
         try:
@@ -76,9 +82,9 @@ def _warm_up(kind: str) -> None:
         torch.optim.Adam([w]), torch.nn.Linear(2, 2), torch.einsum("ij,jk->ik", w, w.T), torch.from_numpy(x).clamp(min=0)
 
 
-def zygote(kind: str, fd: int, modules: list[str]) -> None:
-    assignments = _preload(kind, modules)
-    view = _View(kind, [str(a.folder) for a in assignments.values()])
+def zygote(kind: str, fd: int, modules: list[str], packages: list[str]) -> None:
+    assignments = _preload(kind, modules, packages)
+    view = _View(kind, list(assignments.values()))
     found = _probe(view)
     ctrl = socket.socket(fileno=fd)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)      # runners are reaped by the kernel
@@ -103,13 +109,16 @@ def zygote(kind: str, fd: int, modules: list[str]) -> None:
 class _View:
     """What a job of this kind may read: the same paths in every job, worked out once."""
 
-    def __init__(self, kind: str, folders: list[str]):
+    def __init__(self, kind: str, assignments: list):
+        import site
         from . import sandbox
         package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        course = os.path.dirname(package)
-        self.ro = sorted(set(sandbox.readable(package, course)) | {os.path.realpath(f) for f in folders})
-        self.probe = _secret_of(course, self.ro)           # something of the course a job must not read
-        self.masked = sandbox.torch_dirs() if kind == "numpy" else []
+        sites = {os.path.realpath(p) for p in site.getsitepackages() + [site.getusersitepackages()]}
+        courses = sorted({os.path.realpath(a.course) for a in assignments}
+                         | ({os.path.dirname(package)} - sites))            # an installed package has no course
+        self.ro = sorted(set(sandbox.readable(package, courses)) | {os.path.realpath(a.folder) for a in assignments})
+        self.probe = next((p for p in (_secret_of(c, self.ro) for c in courses) if p), None)
+        self.masked = (sandbox.torch_dirs() if kind == "numpy" else []) + sandbox.inside_view(courses, self.ro)
         self.landlock_ro = sandbox.without(self.ro, self.masked) if self.masked else self.ro
 
 
@@ -142,6 +151,7 @@ def _confine_student(layers: list[str], view: _View, where: dict, uid: int | Non
     if ns:
         sandbox.enter_root()
         done.append("namespaces")
+    sandbox.no_new_privileges()
     os.chdir(where["home"])
     os.environ.update(HOME=where["home"], TMPDIR=where["tmp"], MPLCONFIGDIR=os.path.join(where["tmp"], "mpl"))
     tempfile.tempdir = None
@@ -151,7 +161,8 @@ def _confine_student(layers: list[str], view: _View, where: dict, uid: int | Non
     elif ns:
         sandbox.drop_capabilities()
     if lim:
-        sandbox.limit(lim["memory"], lim["cpu"], lim["file"], 256 if uid is not None else processes + 256)
+        sandbox.limit(lim["memory"], lim["cpu"], lim["file"],
+                      PROCESSES if uid is not None else processes + PROCESSES)
     if "landlock" in layers:
         # with namespaces torch's folders are already empty in the view, so the shorter list will do
         ro = view.ro if ns else view.landlock_ro
@@ -195,7 +206,11 @@ def _probe_once(layers: list[str], view: _View, root: bool) -> dict:
         return {"namespaces": "namespaces" in done, "seccomp": "seccomp" in done, "uid": "uid" in done,
                 "landlock": next((int(d.split(":")[1]) for d in done if d.startswith("landlock:")), 0),
                 "files_blocked": view.probe is None or _cannot(lambda: _read(view.probe)),
-                "network_blocked": _cannot(lambda: socket.socket(socket.AF_INET, socket.SOCK_STREAM)),
+                # a fresh network namespace has no interface up: nothing is reachable, even with a socket
+                "network_blocked": "namespaces" in done
+                                   or _cannot(lambda: socket.socket(socket.AF_INET, socket.SOCK_STREAM)),
+                # in a PID namespace the runner does not exist for the job; else signal it (0: only ask)
+                "signals_blocked": "namespaces" in done or _cannot(lambda: os.kill(os.getppid(), 0)),
                 "ran": True}
 
     def runner_side() -> dict:
@@ -272,9 +287,11 @@ def runner(kind: str, fd: int, view: _View, assignments: dict) -> None:
     os.setsid()
     sock = socket.socket(fileno=fd)
     job = json.loads(sock.makefile("rb").readline())
-    layers, uid = job["layers"], job["uid"] if sandbox.is_root() else None     # never run student code as root
+    layers, uid = job["layers"], job["uid"] if sandbox.is_root() else None
     processes = len(psutil.pids())
     try:
+        if sandbox.is_root() and uid is None:
+            raise PermissionError("no user id to run the submission as: student code never runs as root")
         sandbox.prctl(sandbox.PR_SET_CHILD_SUBREAPER, 1)
         where = _confine_runner(layers, view, uid, job.get("scratch"))
     except OSError as e:
@@ -298,7 +315,7 @@ def runner(kind: str, fd: int, view: _View, assignments: dict) -> None:
     os.close(out_w)
     send(sock, {"hello": {"pid": pid, "runner": os.getpid(), "layers": layers}})
     os.write(go_w, b"g")
-    output, dropped, status = _drain(out_r, pid, job["limits"]["output"])
+    output, dropped, status = _drain(out_r, pid, job["limits"]["output"], where["cleanup"])
     _sweep("namespaces" not in layers)
     if where["cleanup"]:
         import shutil
@@ -309,10 +326,18 @@ def runner(kind: str, fd: int, view: _View, assignments: dict) -> None:
         pass
 
 
-def _drain(fd: int, pid: int, keep: int) -> tuple[bytes, int, int]:
-    """Keep the first `keep` bytes the student's code prints, count and discard the rest, until it exits."""
-    kept, dropped, status = bytearray(), 0, None
+def _drain(fd: int, pid: int, keep: int, scratch: str | None) -> tuple[bytes, int, int]:
+    """Keep the first `keep` bytes the student's code prints, count and discard the rest, until it exits.
+    A `scratch` folder on the machine's disk (no namespaces: no size-limited tmpfs) is measured every second,
+    and the student's process is stopped when it holds more than the scratch allows."""
+    from . import sandbox
+    kept, dropped, status, measured = bytearray(), 0, None, time.monotonic()
     while status is None:
+        if scratch and time.monotonic() - measured > SCRATCH_CHECK_SECONDS:
+            measured = time.monotonic()
+            if _size(scratch) > sandbox.SCRATCH_MB << 20:
+                kept += f"\n[stopped: more than {sandbox.SCRATCH_MB} MB written to scratch files]\n".encode()
+                os.kill(pid, signal.SIGKILL)
         ready, _, _ = select.select([fd], [], [], 0.05)
         if ready:
             chunk = os.read(fd, 1 << 16)
@@ -326,18 +351,31 @@ def _drain(fd: int, pid: int, keep: int) -> tuple[bytes, int, int]:
     return bytes(kept), dropped, status
 
 
+def _size(folder: str) -> int:
+    total = 0
+    for top, _, files in os.walk(folder):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(top, name)).st_size
+            except OSError:
+                pass
+    return total
+
+
 def _sweep(walk: bool) -> None:
-    """End every process the student's code left behind (they were reparented to this runner). In a PID
-    namespace the kernel has ended them with its first process; only their exits are collected."""
-    for _ in range(20 if walk else 0):
+    """End every process the student's code left behind (they were reparented to this runner): stop them
+    all first, so that none can fork while the others are killed. In a PID namespace the kernel has ended
+    them with its first process; only their exits are collected."""
+    for _ in range(SWEEP_ROUNDS if walk else 0):
         kids = psutil.Process().children(recursive=True)
         if not kids:
             break
-        for k in kids:
-            try:
-                k.kill()
-            except psutil.Error:
-                pass
+        for sig in (signal.SIGSTOP, signal.SIGKILL):
+            for k in kids:
+                try:
+                    k.send_signal(sig)
+                except psutil.Error:
+                    pass
         psutil.wait_procs(kids, timeout=1)
     while True:
         try:
@@ -374,12 +412,14 @@ def student(kind: str, job: dict, sock: socket.socket, out_fd: int, view: _View,
     os.umask(0o077)
     try:
         _confine_student(job["layers"], view, where, uid, job["limits"], processes)
-    except OSError as e:
+    except (OSError, ValueError) as e:          # ValueError: a limit above what this container allows
         send(sock, {"refused": f"{type(e).__name__}: {e}"})
         return
+    send(sock, {"confined": True})                 # said before any of the student's code runs
     if kind == "numpy":
         sys.meta_path.insert(0, probing.TorchFinder())
-    probing.announce = lambda name: send(sock, {"calling": name})
+    from ..core import student as student_side
+    student_side.announce = lambda name: send(sock, {"calling": name})
     import builtins
     import numpy as np
     saved = {mod: dict(vars(mod)) for mod in (builtins, np, np.linalg, np.random, json)}
@@ -425,4 +465,5 @@ def _stop_threads() -> int:
 
 
 if __name__ == "__main__":
-    zygote(sys.argv[1], int(sys.argv[2]), [m for m in sys.argv[3].split(",") if m])
+    zygote(sys.argv[1], int(sys.argv[2]), [m for m in sys.argv[3].split(",") if m],
+           [m for m in sys.argv[4].split(",") if m])

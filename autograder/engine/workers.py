@@ -17,6 +17,7 @@ from . import sandbox
 
 PACKAGE_PARENT = Path(__file__).resolve().parents[2]      # what makes `import autograder` work in a worker
 START_SECONDS = 120                                      # a warm worker's own start (imports, probe)
+UID_LOCKS = "backprop-by-hand-uids"                      # the folder of lock files, shared by every grader
 ENV_KEPT = {"PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONHASHSEED", "VIRTUAL_ENV", sandbox.LAYERS_ENV}
 
 
@@ -24,8 +25,9 @@ class Zygote:
     """A warm worker process of one kind: it preloads the modules of the assignments it serves, measures
     the sandbox, and forks a runner per job."""
 
-    def __init__(self, kind: str, modules: list[str], paths: list[str]):
-        self.kind, self.modules, self.paths, self.lock = kind, modules, paths, threading.Lock()
+    def __init__(self, kind: str, modules: list[str], packages: list[str], paths: list[str]):
+        self.kind, self.modules, self.packages, self.paths = kind, modules, packages, paths
+        self.lock = threading.Lock()
         self._start()
 
     def _start(self):
@@ -34,15 +36,19 @@ class Zygote:
         env = {k: v for k, v in os.environ.items() if k in ENV_KEPT}      # no secrets or credentials
         env["PYTHONPATH"] = os.pathsep.join([str(PACKAGE_PARENT), *self.paths, os.environ.get("PYTHONPATH", "")])
         self.proc = subprocess.Popen([sys.executable, "-m", "autograder.engine.worker", self.kind,
-                                      str(theirs.fileno()), ",".join(self.modules)],
+                                      str(theirs.fileno()), ",".join(self.modules), ",".join(self.packages)],
                                      pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd="/",
                                      start_new_session=True)       # Ctrl-C reaches the grader, not the workers
         theirs.close()
         self.ctrl = mine
         mine.settimeout(START_SECONDS)
-        hello = mine.recv(1 << 16)
+        try:
+            hello = mine.recv(1 << 16)
+        except OSError:             # it did not answer in time: it must not linger
+            hello = b""
         if not hello.startswith(b"ready "):
+            self.proc.kill()
             raise RuntimeError(f"the {self.kind} worker did not start: {self.proc.stderr.read().decode()[-2000:]}")
         self.found = json.loads(hello[6:])
         mine.settimeout(None)
@@ -81,8 +87,7 @@ class UidPool:
     with a lock file for as long as its job runs."""
 
     def __init__(self):
-        self.dir = Path("/run/backprop-by-hand-uids" if os.path.isdir("/run") else
-                        Path(tempfile.gettempdir()) / "backprop-by-hand-uids")
+        self.dir = Path("/run" if os.path.isdir("/run") else tempfile.gettempdir()) / UID_LOCKS
         self.dir.mkdir(mode=0o700, exist_ok=True)
         self.next, self.lock = secrets.randbelow(sandbox.UID_COUNT), threading.Lock()
 

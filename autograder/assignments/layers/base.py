@@ -5,7 +5,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import objects, reference
+from ...core import objects
+from . import reference
 from .blocks import LOOSE, SHARED_HINTS, Check, Fail, _differs, array, close, described, error_tag
 from .hints import HINTS
 

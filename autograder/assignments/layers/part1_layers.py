@@ -6,7 +6,7 @@ import numpy as np
 from . import oracle
 from .base import LayerCheck, expect, got_array, need_float64, same
 from .blocks import Fail, show
-from .objects import arr, dtype, new
+from ...core.objects import arr, dtype, new
 from .problems import away_from_zero, layer_problem, sizes
 
 PART = "Part 1"

@@ -7,7 +7,7 @@ import numpy as np
 from . import reference
 from .base import LayerCheck, expect, got_array, need_float64
 from .blocks import Fail, described, number, show
-from .objects import arr, dtype
+from ...core.objects import arr, dtype
 from .problems import sizes
 
 PART = "Part 2"

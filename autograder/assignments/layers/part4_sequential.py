@@ -7,7 +7,7 @@ import numpy as np
 from . import oracle, reference
 from .base import LayerCheck, expect, got_array, is_float, need_float64
 from .blocks import Fail, described, show
-from .objects import Obj, arr, dtype, new, scalar, what
+from ...core.objects import Obj, arr, dtype, new, scalar, what
 from .problems import sizes, stack_problem
 
 PART = "Part 4"

@@ -7,7 +7,7 @@ import numpy as np
 from . import oracle, reference
 from .base import LayerCheck, expect
 from .blocks import Fail, StudentError, described
-from .objects import Obj, arr, new, scalar, what
+from ...core.objects import Obj, arr, new, scalar, what
 from .part4_sequential import LAYERS, build
 
 PART = "Part 5"

@@ -6,7 +6,7 @@ import numpy as np
 from . import oracle
 from .base import LayerCheck, expect, got_array, is_float
 from .blocks import Fail, described, show
-from .objects import arr, new, scalar, what
+from ...core.objects import arr, new, scalar, what
 from .part4_sequential import LAYERS, build
 
 PART = "Part 6"

@@ -6,7 +6,7 @@ import numpy as np
 from . import oracle
 from .base import LayerCheck, expect
 from .blocks import Fail, StudentError, described, show
-from .objects import value, what
+from ...core.objects import value, what
 
 PART = "Part 7"
 

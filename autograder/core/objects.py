@@ -1,4 +1,4 @@
-"""Probing a student's classes and values, and swapping in reference pieces. Nothing here knows this
+"""Probing a student's classes and values, and swapping in reference pieces. Nothing here knows an
 assignment: a check names the class, the method and the pieces, and gets plain data or a StudentError."""
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import difflib
 
 import numpy as np
 
-from .blocks import Student, StudentError, described, quiet
+from .compare import described
+from .student import Student, StudentError, quiet
 
 _MISSING = object()
 
