@@ -54,17 +54,6 @@ def test_there_are_four_layers_and_each_module_sits_in_one():
     assert top == ["autograder", "autograder.__main__", "autograder.incell"]
 
 
-def test_imports_point_down_only():
-    wrong = []
-    for name, path, is_package in modules():
-        mine = layer(name)
-        for line, target in imports(name, path, is_package):
-            theirs = layer(target)
-            if theirs != mine and theirs not in ALLOWED[mine] and target != "autograder":
-                wrong.append(f"{path.relative_to(PACKAGE.parent)}:{line}: {mine} imports {target} ({theirs})")
-    assert not wrong, "\n".join(wrong)
-
-
 def test_one_assignment_never_imports_another():
     wrong = []
     for name, path, is_package in modules():
@@ -78,40 +67,59 @@ def test_one_assignment_never_imports_another():
     assert not wrong, wrong
 
 
+def names(a: str, tree) -> list[tuple[int, str]]:
+    """Where a module's code names the assignment `a`: a string that is its name, its notebook's or its
+    folder's, or an import of its package."""
+    found = []
+    for node in ast.walk(tree):
+        text = None
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            text = node.value
+        elif isinstance(node, ast.alias):
+            text = node.name
+        elif isinstance(node, ast.ImportFrom):
+            text = node.module or ""
+        if text is not None and (text == a or f"{a}.ipynb" in text or f"assignments.{a}" in text
+                                 or f"/{a}/" in text):
+            found.append((getattr(node, "lineno", 0), text))
+    return found
+
+
 @pytest.mark.parametrize("a", sorted(assignments.all()))
 def test_only_an_assignments_folder_names_it(a):
-    """No string, name or import outside autograder/assignments/<a>/ is the assignment's name, its notebook's
+    """No string or import outside autograder/assignments/<a>/ is the assignment's name, its notebook's
     name or its package."""
     wrong = []
     for name, path, _ in modules():
-        if name.startswith(f"autograder.assignments.{a}"):
-            continue
-        tree = ast.parse(path.read_text())
-        for node in ast.walk(tree):
-            text = None
-            if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                text = node.value
-            elif isinstance(node, ast.Name):
-                text = node.id
-            elif isinstance(node, ast.alias):
-                text = node.name
-            elif isinstance(node, ast.ImportFrom):
-                text = node.module or ""
-            if text is None:
-                continue
-            if text == a or f"{a}.ipynb" in text or f"assignments.{a}" in text or f"/{a}/" in text:
-                wrong.append(f"{path.relative_to(PACKAGE.parent)}:{getattr(node, 'lineno', '?')}: {text[:60]!r}")
+        if not name.startswith(f"autograder.assignments.{a}"):
+            wrong += [f"{path.relative_to(PACKAGE.parent)}:{line}: {text[:60]!r}"
+                      for line, text in names(a, ast.parse(path.read_text()))]
     for path in sorted((PACKAGE / "doors" / "gradescope_bundle").iterdir()):
-        if a in path.read_text():
+        text = path.read_text()
+        if f"{a}.ipynb" in text or f"/{a}" in text or f"*{a}*" in text:
             wrong.append(f"{path.relative_to(PACKAGE.parent)}: names {a}")
     assert not wrong, "\n".join(wrong)
 
 
-def test_the_guard_catches_a_wrong_import(tmp_path):
-    """The import check itself: an engine module importing a door, or an assignment importing the engine."""
+def violations(name: str, path: Path, is_package: bool) -> list[str]:
+    mine = layer(name)
+    return [f"{path.name}:{line}: {mine} imports {target} ({layer(target)})"
+            for line, target in imports(name, path, is_package)
+            if layer(target) != mine and layer(target) not in ALLOWED[mine] and target != "autograder"]
+
+
+def test_imports_point_down_only():
+    wrong = [v for name, path, is_package in modules() for v in violations(name, path, is_package)]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_guards_catch_what_they_exist_for(tmp_path):
+    """The same checks, on modules written wrong on purpose: an engine module importing a door, an
+    assignment importing the engine, and a door naming an assignment."""
     bad = tmp_path / "bad.py"
     bad.write_text("from ..doors import report\nfrom autograder.engine import probing\n")
-    found = [t for _, t in imports("autograder.engine.bad", bad, False)]
-    assert found == ["autograder.doors", "autograder.doors.report", "autograder.engine", "autograder.engine.probing"]
-    assert "doors" not in ALLOWED[layer("autograder.engine.bad")]
-    assert "engine" not in ALLOWED[layer("autograder.assignments.x.checks")]
+    assert len(violations("autograder.engine.bad", bad, False)) == 2
+    assert len(violations("autograder.assignments.x.checks", bad, False)) == 2
+    assert violations("autograder.doors.bad", bad, False) == []
+    assert names("squares", ast.parse("path = 'release/squares/squares.ipynb'\nname = 'squares'\n")) \
+        == [(1, "release/squares/squares.ipynb"), (2, "squares")]

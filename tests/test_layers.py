@@ -40,7 +40,7 @@ def test_notebook_test_cells_are_the_checks_in_order():
     assert [c.metadata.nbgrader["grade_id"] for c in tests] == [c.name for c in layers.CHECKS]
     for cell, chk in zip(tests, layers.CHECKS):
         assert cell.id == chk.name and cell.metadata.nbgrader["points"] == chk.points
-        assert f'check("{chk.name}")' in cell.source and "### BEGIN HIDDEN TESTS" in cell.source
+        assert f'check("{chk.name}", assignment="layers")' in cell.source and "### BEGIN HIDDEN TESTS" in cell.source
         assert f"[{chk.points:g} point" in cell.source.splitlines()[0], cell.source.splitlines()[0]
     written = {c.id: c.metadata.nbgrader["points"] for c in cells if c.cell_type == "markdown"}
     assert written == layers.WRITTEN

@@ -254,7 +254,7 @@ class Engine:
 
     def _job_message(self, g: _Grading, pending: list[Check], uid: int | None) -> dict:
         lim = self.limits
-        return {"assignment": g.assignment.module, "cells": g.cells, "layers": self.layers, "uid": uid,
+        return {"assignment": g.assignment.module, "cells": g.cells, "isolation": self.layers, "uid": uid,
                 "scratch": self._scratch,
                 "limits": {"memory": lim.memory, "cpu": lim.cpu, "file": lim.file, "output": lim.output},
                 "questions": [{"check": c.name, "inputs": wire.dumps(g.inputs[c.name])} for c in pending]}

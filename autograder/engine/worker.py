@@ -287,7 +287,7 @@ def runner(kind: str, fd: int, view: _View, assignments: dict) -> None:
     os.setsid()
     sock = socket.socket(fileno=fd)
     job = json.loads(sock.makefile("rb").readline())
-    layers, uid = job["layers"], job["uid"] if sandbox.is_root() else None
+    layers, uid = job["isolation"], job["uid"] if sandbox.is_root() else None
     processes = len(psutil.pids())
     try:
         if sandbox.is_root() and uid is None:
@@ -313,7 +313,7 @@ def runner(kind: str, fd: int, view: _View, assignments: dict) -> None:
             os._exit(0)
     os.close(go_r)
     os.close(out_w)
-    send(sock, {"hello": {"pid": pid, "runner": os.getpid(), "layers": layers}})
+    send(sock, {"hello": {"pid": pid, "runner": os.getpid(), "isolation": layers}})
     os.write(go_w, b"g")
     output, dropped, status = _drain(out_r, pid, job["limits"]["output"], where["cleanup"])
     _sweep("namespaces" not in layers)
@@ -411,7 +411,7 @@ def student(kind: str, job: dict, sock: socket.socket, out_fd: int, view: _View,
     os.dup2(devnull, 0)
     os.umask(0o077)
     try:
-        _confine_student(job["layers"], view, where, uid, job["limits"], processes)
+        _confine_student(job["isolation"], view, where, uid, job["limits"], processes)
     except (OSError, ValueError) as e:          # ValueError: a limit above what this container allows
         send(sock, {"refused": f"{type(e).__name__}: {e}"})
         return

@@ -1,5 +1,6 @@
-"""Who is in the demo class for this assignment: (kind, answers) per student, in a fixed order (see
-autograder/assignments/backprop/demo.py for the format). The same forty people submit both assignments."""
+"""Who is in the demo class for this assignment: (kind, answers) per student, in a fixed order. Answers named
+together are merged; a "half finished" student has the key's answer cells up to the named cell and the
+released stubs after it. The demo's people are the same for every assignment."""
 
 CORRECT = ["key", "style_base_class", "style_einsum", "style_dataclass"]
 SINGLES = ["bug_bias_forgotten", "bug_transposed_dW", "bug_accumulates_dW", "bug_relu_mask_negative",

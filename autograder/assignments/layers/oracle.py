@@ -135,4 +135,4 @@ def scaled_sigmoid(x) -> tuple[float, np.ndarray]:
     a = torch.sigmoid(xt) * 2
     out = (a * a).sum()
     out.backward()
-    return float(out), _np(xt.grad)
+    return float(out.detach()), _np(xt.grad)
