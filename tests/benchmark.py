@@ -1,10 +1,11 @@
-"""Throughput benchmark (not a test): run `python tests/benchmark.py [--n 24]`.
+"""Throughput benchmark (not a test): run `python tests/benchmark.py [--n 24] [--quick]`.
 
 In one run, on the same submissions (correct answers in four styles and common bugs):
   1. nbgrader autograde executing notebooks in its kernel (BACKPROP_GRADING=kernel), and with the engine's
      preprocessor (the course's default),
   2. the engine, --jobs = the cores, and with one job,
-  3. the checks' own compute: the notebook's cells and every check run in this process, no isolation.
+  3. the checks' own compute: the notebook's cells and every check run in this process, no isolation,
+  4. the layers assignment through the same engine, one job, on as many of its submissions.
 Prints submissions per minute for each and the ratios, so that a noisy shared machine still compares fairly."""
 from __future__ import annotations
 
@@ -15,17 +16,23 @@ import tempfile
 import time
 from pathlib import Path
 
+import nbformat
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from autograder import incell
-from autograder.doors import batch, course, submissions
+from autograder import incell  # noqa: E402
+from autograder.doors import batch, course, submissions  # noqa: E402
 from autograder.engine import notebook, probing  # noqa: E402
 from helpers import A, CHECKS, filled  # noqa: E402
+from layers_answers import A as LAYERS  # noqa: E402
 from autograder.engine.engine import Engine  # noqa: E402
 
 MIX = ["key", "style_layers", "style_einsum", "style_dataclass", "bug_missing_inv_B", "bug_relu_derivative",
        "bug_naive_softmax", "bug_no_zero_grad", "bug_transposed", "bug_mutates_cache", "bug_one_sided",
        "bug_zero_init"]
+LAYERS_MIX = ["key", "style_base_class", "style_einsum", "style_dataclass", "bug_bias_forgotten",
+              "bug_transposed_dW", "bug_ln_dx_no_mean_term", "bug_same_dout", "bug_bce_on_probs", "bug_xavier_no_sqrt",
+              "bug_clip_per_tensor", "bug_rebinds"]
 
 
 def in_process(names: list[str]) -> float:
@@ -45,6 +52,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--n", type=int, default=24, help="submissions per method")
     ap.add_argument("--jobs", type=int, default=batch.default_jobs())
+    ap.add_argument("--quick", action="store_true", help="leave out the two nbgrader rows (the slow ones)")
     args = ap.parse_args()
     names = [MIX[i % len(MIX)] for i in range(args.n)]
     with tempfile.TemporaryDirectory() as tmp:
@@ -53,31 +61,43 @@ def main() -> int:
         release = root / "release" / "backprop" / "backprop.ipynb"
         for i, name in enumerate(names):
             submissions.submit(root, A, f"s{i:03d}_{name}", filled(name, release))
-        os.environ["BACKPROP_GRADING"] = "kernel"
-        t = time.perf_counter()
-        course.nbgrader("autograde", "backprop", "--force", cwd=root)
-        nbgrader_s = time.perf_counter() - t
-        del os.environ["BACKPROP_GRADING"]
-        t = time.perf_counter()
-        course.nbgrader("autograde", "backprop", "--force", cwd=root)
-        nbgrader_engine_s = time.perf_counter() - t
+        nbgrader_s = nbgrader_engine_s = float("nan")
+        if not args.quick:
+            os.environ["BACKPROP_GRADING"] = "kernel"
+            t = time.perf_counter()
+            course.nbgrader("autograde", "backprop", "--force", cwd=root)
+            nbgrader_s = time.perf_counter() - t
+            del os.environ["BACKPROP_GRADING"]
+            t = time.perf_counter()
+            course.nbgrader("autograde", "backprop", "--force", cwd=root)
+            nbgrader_engine_s = time.perf_counter() - t
+        layer_folder = tmp / "layers"
+        for i in range(n := args.n):
+            name = LAYERS_MIX[i % len(LAYERS_MIX)]
+            (layer_folder / f"s{i:03d}_{name}" / "layers").mkdir(parents=True)
+            nbformat.write(submissions.fill(submissions.answer(LAYERS, name), LAYERS),
+                           layer_folder / f"s{i:03d}_{name}" / "layers" / "layers.ipynb")
+        layer_items = batch.assign(batch.find(layer_folder), LAYERS)
 
         folder = root / "submitted"
         items = batch.assign(batch.find(folder), A)
         t = time.perf_counter()
-        engine = Engine([A])
+        engine = Engine([A, LAYERS])
         startup_s = time.perf_counter() - t
         with engine:
-            batch.grade_all(engine, items[:2], 1, None, None, progress=False)     # first use warms the oracle
+            batch.grade_all(engine, items[:2], 1, None, None, progress=False)     # first use warms the oracles
+            batch.grade_all(engine, layer_items[:2], 1, None, None, progress=False)
             t = time.perf_counter()
             batch.grade_all(engine, items, args.jobs, None, None, progress=False)
             engine_s = time.perf_counter() - t
             t = time.perf_counter()
             batch.grade_all(engine, items, 1, None, None, progress=False)
             engine_1_s = time.perf_counter() - t
+            t = time.perf_counter()
+            batch.grade_all(engine, layer_items, 1, None, None, progress=False)
+            layers_1_s = time.perf_counter() - t
     compute_s = in_process(names)
 
-    n = args.n
     per_min = lambda s: 60 * n / s
     print(f"\n{n} submissions, {os.cpu_count()} cores, engine --jobs {args.jobs}")
     print(f"{'method':<44}{'seconds':>9}{'per minute':>12}")
@@ -86,9 +106,11 @@ def main() -> int:
     print(f"{'engine, --jobs ' + str(args.jobs):<44}{engine_s:>9.1f}{per_min(engine_s):>12.1f}")
     print(f"{'engine, one job':<44}{engine_1_s:>9.1f}{per_min(engine_1_s):>12.1f}")
     print(f"{'checks in this process (no isolation)':<44}{compute_s:>9.1f}{per_min(compute_s):>12.1f}")
+    print(f"{'layers: engine, one job':<44}{layers_1_s:>9.1f}{per_min(layers_1_s):>12.1f}")
     print(f"engine start-up (two warm workers, once per run): {startup_s:.1f} s")
     print(f"throughput, engine / nbgrader: {nbgrader_s / engine_s:.1f}x")
     print(f"cost per submission, engine one job / checks in process: {engine_1_s / compute_s:.2f}x")
+    print(f"cost per submission, layers / backprop (engine, one job): {layers_1_s / engine_1_s:.2f}x")
     return 0
 
 
