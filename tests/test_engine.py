@@ -114,6 +114,12 @@ def test_patched_comparisons_earn_nothing(graded):
         assert not r.verdicts[[c.name for c in CHECKS].index("backward_W2")].passed
 
 
+def test_a_forged_refusal_is_tampering_not_a_sandbox_failure(graded):
+    r = graded[0]["hostile_forged_refusal"]
+    assert "tampering" in r.flags and "sandbox" not in r.flags
+    assert not [v for v in r.verdicts if v.tag == "sandbox"]
+
+
 def test_always_equal_objects_earn_nothing(graded):
     r = graded[0]["hostile_always_equal"]
     assert BACKWARD <= failed(r)

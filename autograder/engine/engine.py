@@ -285,7 +285,7 @@ class Engine:
             if "exit" in msg:
                 raise Closed(msg)
             g.flag(Outcome.TAMPERING, "a message out of turn from the submission while its cells ran")
-            raise Closed()
+            raise Closed({"exit": "was stopped after it wrote on the grader's channel"})
         if kind in g.started:
             return
         g.started.add(kind)
