@@ -43,15 +43,20 @@ def test_torch_is_left_out_of_a_numpy_view_by_listing_its_neighbours():
     assert any(numpy_dir == p or numpy_dir.startswith(p + "/") for p in kept)
 
 
+OK = {"files_blocked": True, "network_blocked": True, "signals_blocked": True}
+
+
 @pytest.mark.parametrize("found,gaps", [
-    ({"namespaces": True, "landlock": 0, "seccomp": False, "files_blocked": True, "network_blocked": True}, 0),
-    ({"namespaces": False, "landlock": 7, "seccomp": True, "files_blocked": True, "network_blocked": True}, 0),
-    ({"namespaces": False, "landlock": 7, "seccomp": False, "files_blocked": True, "network_blocked": True}, 1),
-    ({"namespaces": False, "landlock": 0, "seccomp": True, "files_blocked": True, "network_blocked": True}, 1),
-    ({"namespaces": False, "landlock": 0, "seccomp": False, "files_blocked": True, "network_blocked": True}, 2),
-    ({"namespaces": True, "landlock": 7, "seccomp": True, "files_blocked": False, "network_blocked": True}, 1),
+    ({"namespaces": True, "landlock": 0, "seccomp": False, **OK}, 0),
+    ({"namespaces": False, "landlock": 7, "seccomp": True, **OK}, 0),
+    ({"namespaces": False, "landlock": 7, "seccomp": False, **OK}, 1),
+    ({"namespaces": False, "landlock": 0, "seccomp": True, **OK}, 2),         # no allow-list, no signal scope
+    ({"namespaces": False, "landlock": 0, "seccomp": False, **OK}, 3),
+    ({"namespaces": False, "landlock": 4, "seccomp": True, **OK}, 1),         # Ubuntu 24.04: signals not scoped
+    ({"namespaces": True, "landlock": 7, "seccomp": True, **OK, "files_blocked": False}, 1),
+    ({"namespaces": True, "landlock": 7, "seccomp": True, **OK, "signals_blocked": False}, 1),
 ])
-def test_the_allow_list_and_the_network_block_are_both_required(found, gaps):
+def test_the_allow_list_the_network_block_and_signal_isolation_are_all_required(found, gaps):
     assert len(sandbox.missing(found)) == gaps
 
 
