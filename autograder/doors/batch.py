@@ -62,6 +62,21 @@ def _internal_error(student: str, path: Path, a: Assignment | None, exc: BaseExc
                   assignment=a.name if a else "")
 
 
+def record_failure(items: list[Item], exc: BaseException, csv_path: Path | None, results_dir: Path | None) -> None:
+    """When the grader itself could not start: a row and a results file for every submission, saying so."""
+    chosen = list(dict.fromkeys(a for _, _, a in items if a))
+    log = results.CsvLog(csv_path, chosen) if csv_path else None
+    for student, path, a in items:
+        report = _internal_error(student, path, a, exc)
+        if log:
+            log.add(report)
+        if results_dir:
+            results_dir.mkdir(parents=True, exist_ok=True)
+            results.write_json(results_dir / f"{_safe(student)}.json", results.gradescope(report))
+    if log:
+        log.close()
+
+
 def _unknown(student: str, path: Path, engine: Engine) -> Report:
     known = ", ".join(registry.all())
     return Report(str(path), student, [], [f"{path.name}: not graded: it belongs to none of the assignments "

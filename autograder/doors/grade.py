@@ -54,9 +54,11 @@ def run(args) -> int:
         if not path.is_dir():
             results.write_json(out, results.failed_results(f"Not graded: {e}"))
         return REFUSED
-    except Exception as e:          # for one notebook the file is always written, whatever went wrong
+    except Exception as e:          # whatever went wrong, every submission still gets its row or file
         if not path.is_dir():
             results.write_json(out, results.failed_results(f"Grading could not run: {type(e).__name__}: {e}"))
+        elif args.csv or args.results_dir:
+            batch.record_failure(items, e, args.csv, args.results_dir)
         raise
     print(f"sandbox: {engine.sandbox}", file=sys.stderr)
     if path.is_dir():
