@@ -125,6 +125,13 @@ def write(src: Path, out: Path, title: str, a: Assignment) -> int:
     return len(subs)
 
 
+def _by_checks(checks: list) -> str | None:
+    """The assignment whose checks a result lists (results written before they named their assignment)."""
+    names = {str(c.get("check")) for c in checks if isinstance(c, dict)}
+    best = max(registry.all().values(), key=lambda a: len(names & set(a.by_name)), default=None)
+    return best.name if best is not None and names and names <= set(best.by_name) else None
+
+
 def _only_assignment(src: Path) -> Assignment:
     """The assignment the results in `src` belong to, when they name exactly one."""
     if (src / "gradebook.db").is_file():
@@ -135,9 +142,10 @@ def _only_assignment(src: Path) -> Assignment:
         names = set()
         for path in src.rglob("*.json"):
             try:
-                names.add(json.loads(path.read_text(encoding="utf-8"))["extra_data"]["assignment"])
+                extra = json.loads(path.read_text(encoding="utf-8"))["extra_data"]
             except (OSError, ValueError, KeyError, TypeError):
                 continue
+            names.add(extra.get("assignment") or _by_checks(extra.get("checks") or []))
     known = registry.all()
     names &= set(known)
     if len(names) == 1:
