@@ -22,7 +22,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder import submissions
+from helpers import A, filled
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -32,7 +32,7 @@ _MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
 
 # ---------------------------------------------------------------- notebooks
 
-def written_answers(source: Path = submissions.SOURCE) -> dict[str, str]:
+def written_answers(source: Path = A.source) -> dict[str, str]:
     """The model answers of the four hand-graded markdown cells, from the master notebook."""
     nb = nbformat.read(source, 4)
     return {c.metadata.nbgrader["grade_id"]: _MARKER.sub("", c.source).strip() for c in nb.cells
@@ -45,7 +45,7 @@ def student_notebook(answer_name: str) -> nbformat.NotebookNode:
     `submissions.fill` writes code cells only; nbgrader's Validate fails on an unanswered written cell
     ("You did not provide a response"), so the written cells get the master notebook's model answers.
     """
-    nb = submissions.fill(submissions.parse(submissions.ANSWERS / f"{answer_name}.py"))
+    nb = filled(answer_name)
     written = written_answers()
     for c in nb.cells:
         gid = c.metadata.get("nbgrader", {}).get("grade_id")
