@@ -9,10 +9,9 @@ from autograder import course, submissions
 
 pytestmark = pytest.mark.nbgrader
 
-STUDENTS = ["key", "style_layers", "style_einsum", "style_dataclass", "bug_missing_inv_B", "bug_torch_in_numpy",
-            "broken_syntax", "broken_exception", "broken_wrong_types", "broken_blank", "hostile_patch_allclose",
-            "hostile_fake_results"]
-FULL = STUDENTS[:4]
+FULL = ["key"] + sorted(p.stem for p in submissions.ANSWERS.glob("style_*.py"))       # the whole style zoo
+STUDENTS = FULL + ["bug_missing_inv_B", "bug_torch_in_numpy", "broken_syntax", "broken_exception",
+                   "broken_wrong_types", "broken_blank", "hostile_patch_allclose", "hostile_fake_results"]
 
 
 @pytest.fixture(scope="module")
