@@ -72,5 +72,5 @@ class Check:
         return self.verdict(True, f"{self.part}, {self.title}: passed. {note}".strip())
 
     def say(self, text: str, tag: str | None) -> str:
-        hint = hints.HINTS.get(tag or "", "")
+        hint = hints.HINTS.get(tag or "", "") or (hints.BY_CHECK.get(self.name, "") if tag == "wrong_value" else "")
         return f"{self.part}, {self.title}: {text}" + (f"\nLikely cause: {hint}" if hint else "")

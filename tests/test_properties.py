@@ -75,3 +75,34 @@ def test_no_misconception_model_passes_for_the_reference(seed):
     ref = oracle.run(p["X"], p["y"], p["params"])["grads"]
     for tag, grads in oracle.misconceptions(p["X"], p["y"], p["params"]):
         assert any(not close(grads[k], ref[k]) for k in GRAD_KEYS), tag
+
+
+def _namespace(name: str) -> dict:
+    from autograder import notebook, submissions
+    if name not in _NAMESPACES:
+        ns = {"__name__": "__main__"}
+        notebook.execute(notebook.runnable_cells(submissions.fill(submissions.parse(submissions.ANSWERS / f"{name}.py"))),
+                         ns)
+        _NAMESPACES[name] = ns
+    return _NAMESPACES[name]
+
+
+_NAMESPACES: dict = {}
+QUICK = [c for c in BY_NAME.values() if c.name != "train_xor"]        # training on XOR has its own tests
+sizes = st.lists(st.integers(2, 9), min_size=4, max_size=4, unique=True)     # B, D, H, C as the checks draw them
+
+
+@settings(max_examples=5, deadline=None)
+@given(sizes=sizes, seed=seeds, style=st.sampled_from(["key", "style_columns", "style_closure", "style_jacobian"]))
+def test_a_correct_answer_passes_every_check_for_any_sizes_and_seed(sizes, seed, style):
+    """Whatever B, D, H, C and inputs a check draws, a correct answer gets its points."""
+    from autograder import probing
+    problems.FIXED_DIMS[:] = [tuple(sizes)]
+    try:
+        ns = _namespace(style)
+        for i, chk in enumerate(QUICK):
+            inputs = chk.inputs(np.random.default_rng([seed, i]))
+            verdict = chk.decide(inputs, wire.roundtrip(probing.ask(chk, ns, inputs)))
+            assert verdict.passed, (chk.name, verdict.message)
+    finally:
+        problems.FIXED_DIMS.clear()
