@@ -31,6 +31,12 @@ def test_seeded_bug_fails_its_check_naming_the_misconception(name, check, tag):
         assert hints.HINTS[tag] in v.message
 
 
+@pytest.mark.parametrize("name", sorted({n for n, _, _ in SEEDED}))
+def test_every_failing_message_ends_in_a_likely_cause(name):
+    lost = {k: v.message for k, v in verdicts(name).items() if not v.passed}
+    assert all("\nLikely cause: " in m for m in lost.values()), lost
+
+
 def test_every_check_has_a_seeded_bug():
     assert {c for _, c, _ in SEEDED} >= set(BY_NAME), set(BY_NAME) - {c for _, c, _ in SEEDED}
 

@@ -261,11 +261,12 @@ class NumericalGradient(Check):
         g = s.numerical_gradient(lambda: _f1(x), x)
         gv = s.numerical_gradient(lambda: float(np.sum(np.exp(0.5 * v))), v, eps=1e-4)
         gc = s.numerical_gradient(lambda: float(np.sum(c ** 3)), c, eps=eps)
-        return {"g": g, "gv": gv, "gc": gc, "x_after": x, "v_after": v}
+        return {"g": g, "gv": gv, "gc": gc, "x_after": x, "v_after": v, "dtype": dtypes(g)}
 
     def judge(self, inp, ans):
         x, v, c, eps = inp["x"], inp["v"], inp["c"], inp["eps"]
         g = array(ans["g"], "numerical_gradient(f, x)", x.shape)
+        float64(ans.get("dtype"), "numerical_gradient(f, x)")
         one_sided = []
         for sign in (1, -1):
             fd = np.empty_like(x)

@@ -86,10 +86,12 @@ class Accumulation(Check):
 
     def probe(self, s, inp):
         args = inp["X"], inp["y"], inp["params"]
-        return {"one": s.grad_after_repeated_backward(*args, 1), "n": s.grad_after_repeated_backward(*args, inp["n"])}
+        n = s.grad_after_repeated_backward(*args, inp["n"])
+        return {"one": s.grad_after_repeated_backward(*args, 1), "n": n, "dtype": dtypes(n)}
 
     def judge(self, inp, ans):
         n, g = inp["n"], oracle.run(inp["X"], inp["y"], inp["params"])["grads"]["W1"]
+        float64(ans.get("dtype"), "W1.grad from grad_after_repeated_backward")
         expect("W1.grad after 1 backward", ans["one"], g, f64=True)
         got = ans["n"]
         if isinstance(got, np.ndarray) and close(got, g) and n > 1:

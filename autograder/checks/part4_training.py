@@ -169,7 +169,8 @@ class TrainLoop(Check):
         for tag, seed in (("first", s1), ("other", s2)):
             params, losses = pair(s.train(X, int32(y), hidden=h, lr=lr, iters=it, seed=seed), "train")
             out[tag] = {"params": params, "losses": np.asarray(losses, dtype=float)
-                        if isinstance(losses, (list, tuple)) else losses}
+                        if isinstance(losses, (list, tuple)) else losses,
+                        "dtypes": dtypes(params) if isinstance(params, dict) else {}}
         init = [s.init_params(D, h, C, seed=seed) for seed in (s1, s1, s2)]
         return out | {"init": init[0], "init_again": init[1], "init_other": init[2], "own": [_own_loop(s, inp, init[1], step) for step in (False, True)]}
 
@@ -181,6 +182,7 @@ class TrainLoop(Check):
         for tag in ("first", "other"):
             p = grads_dict(ans[tag]["params"], "train")
             got[tag] = {k: array(need_key(p, k, "train"), f"params[\"{k}\"] from train") for k in KEYS}
+        float64(ans["first"].get("dtypes"), "params[\"{key}\"] from train")
         W1 = got["first"]["W1"]
         if W1.shape != (D, h):
             raise Fail(f"{call} returned W1 of shape {list(W1.shape)}, expected [{D}, {h}]"
