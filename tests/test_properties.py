@@ -106,3 +106,49 @@ def test_a_correct_answer_passes_every_check_for_any_sizes_and_seed(sizes, seed,
             assert verdict.passed, (chk.name, verdict.message)
     finally:
         problems.FIXED_DIMS.clear()
+
+
+def test_the_cache_probe_finds_arrays_in_every_form_the_notebook_allows():
+    """Containers, objects, slots, closures, partials, bound methods, read-only mappings and object arrays."""
+    import collections
+    import functools
+    import types
+
+    from autograder.probing import arrays_in
+
+    a = np.arange(6.0).reshape(2, 3)
+
+    class Slotted:
+        __slots__ = ("Z1",)
+
+        def __init__(self):
+            self.Z1 = a
+
+    class Layer:
+        def __init__(self):
+            self.out = a
+
+        def backward(self):
+            return self.out
+
+    def closure():
+        return a
+    boxed = np.empty(2, dtype=object)
+    boxed[0], boxed[1] = "label", a
+    forms = [{"Z1": a}, (a,), [a], collections.namedtuple("Cache", "Z1")(a), types.MappingProxyType({"Z1": a}),
+             collections.deque([a]), Slotted(), Layer(), Layer().backward, closure, lambda: a,
+             functools.partial(lambda Z1: Z1, Z1=a), functools.partial(np.add, a), boxed, [[{"deep": (a,)}]]]
+    for form in forms:
+        assert any(x is a for x in arrays_in(form)), form
+
+
+def test_a_float_is_one_number_as_the_notebook_states():
+    import pytest
+
+    from autograder.compare import number
+    from autograder.verdict import Fail
+    for value in (0.5, np.float64(0.5), np.array(0.5)):
+        assert number(wire.roundtrip(value), "loss") == 0.5
+    for value in (np.array([0.5]), np.array([[0.5]])):
+        with pytest.raises(Fail):
+            number(wire.roundtrip(value), "loss")
