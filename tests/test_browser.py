@@ -130,7 +130,7 @@ def test_correct_notebook_runs_clean_and_validates(lab, notebooks, page):
     assert "Traceback" not in "\n".join(panel.locator(".jp-OutputArea-output").all_text_contents())
 
     messages = ok_messages(nb)
-    assert len(messages) == 24 and {"backward shapes: ok", "held-out accuracy: "} <= set(messages.values())
+    assert len(messages) == 26 and {"backward shapes: ok", "held-out accuracy: "} <= set(messages.values())
     for i, message in messages.items():
         printed = "\n".join(cell(panel, i).locator(".jp-OutputArea-output").all_text_contents())
         assert message in printed, f"{nb.cells[i].metadata.nbgrader['grade_id']}: printed {printed!r}"

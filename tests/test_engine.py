@@ -11,7 +11,7 @@ from helpers import A, BY_NAME, CHECKS
 from autograder.engine.engine import Engine, Limits
 
 ANSWERS = {a.name: a for a in submissions.all_answers(A)}
-CORRECT = ["key", "style_layers", "style_einsum", "style_dataclass"]
+CORRECT = ["key"] + sorted(n for n in ANSWERS if n.startswith("style_"))
 NAMES = CORRECT + ["bug_missing_inv_B", "bug_torch_in_numpy", "bug_torch_obfuscated", "bug_relu_derivative"] + \
     sorted(n for n in ANSWERS if n.startswith(("hostile_", "broken_")))
 BACKWARD = {c.name for c in CHECKS if "backward" in c.uses} | {"train_xor"}     # the student's train calls backward

@@ -155,7 +155,7 @@ def test_correct_submission_scores_100_with_the_bundles_package(graded):
     bundled = tmp / "autograder" / "source" / "autograder" / "__init__.py"
     assert f"autograder package {bundled}" in out, out            # the zip's copy, not the repository's
     assert results["score"] == 100, results["output"]
-    assert len(results["tests"]) == len(CHECKS) == 24
+    assert len(results["tests"]) == len(CHECKS) == 26
     for t in results["tests"]:
         assert {"name", "score", "max_score", "status", "output", "visibility"} <= set(t), t
         assert t["status"] == "passed" and t["score"] == t["max_score"], t
@@ -175,7 +175,7 @@ def test_truncated_notebook_scores_0_and_says_why(graded):
     results, _, _ = graded["truncated"]
     assert results["score"] == 0
     assert "could not be read" in results["output"], results["output"]
-    assert len(results["tests"]) == 24 and all(t["status"] == "failed" for t in results["tests"])
+    assert len(results["tests"]) == len(CHECKS) and all(t["status"] == "failed" for t in results["tests"])
 
 
 def test_empty_submission_gets_a_zero_and_a_message(bundle, tmp_path):

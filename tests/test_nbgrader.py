@@ -6,14 +6,13 @@ import nbformat
 import pytest
 
 from autograder.doors import course, submissions
-from helpers import A, ROOT, filled
+from helpers import A, ANSWERS_DIR, ROOT, filled
 
 pytestmark = pytest.mark.nbgrader
 
-STUDENTS = ["key", "style_layers", "style_einsum", "style_dataclass", "bug_missing_inv_B", "bug_torch_in_numpy",
-            "broken_syntax", "broken_exception", "broken_wrong_types", "broken_blank", "hostile_patch_allclose",
-            "hostile_fake_results"]
-FULL = STUDENTS[:4]
+FULL = ["key"] + sorted(p.stem for p in ANSWERS_DIR.glob("style_*.py"))       # the whole style zoo
+STUDENTS = FULL + ["bug_missing_inv_B", "bug_torch_in_numpy", "broken_syntax", "broken_exception",
+                   "broken_wrong_types", "broken_blank", "hostile_patch_allclose", "hostile_fake_results"]
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ from hypothesis.extra.numpy import array_shapes, arrays
 
 from autograder.assignments.backprop import oracle, problems
 from autograder.core import wire
-from helpers import BY_NAME
+from helpers import A, BY_NAME, filled
 from autograder.core.compare import close
 from autograder.assignments.backprop.problems import GRAD_KEYS
 
@@ -76,3 +76,79 @@ def test_no_misconception_model_passes_for_the_reference(seed):
     ref = oracle.run(p["X"], p["y"], p["params"])["grads"]
     for tag, grads in oracle.misconceptions(p["X"], p["y"], p["params"]):
         assert any(not close(grads[k], ref[k]) for k in GRAD_KEYS), tag
+
+
+def _namespace(name: str) -> dict:
+    from autograder.engine import notebook
+    if name not in _NAMESPACES:
+        ns = {"__name__": "__main__"}
+        notebook.execute(notebook.runnable_cells(filled(name), A.demo_cells), ns)
+        _NAMESPACES[name] = ns
+    return _NAMESPACES[name]
+
+
+_NAMESPACES: dict = {}
+QUICK = [c for c in BY_NAME.values() if c.name != "train_xor"]        # training on XOR has its own tests
+sizes = st.lists(st.integers(2, 9), min_size=4, max_size=4, unique=True)     # B, D, H, C as the checks draw them
+
+
+@settings(max_examples=5, deadline=None)
+@given(sizes=sizes, seed=seeds, style=st.sampled_from(["key", "style_columns", "style_closure", "style_jacobian"]))
+def test_a_correct_answer_passes_every_check_for_any_sizes_and_seed(sizes, seed, style):
+    """Whatever B, D, H, C and inputs a check draws, a correct answer gets its points."""
+    from autograder.engine import probing
+    problems.FIXED_DIMS[:] = [tuple(sizes)]
+    try:
+        ns = _namespace(style)
+        for i, chk in enumerate(QUICK):
+            inputs = chk.inputs(np.random.default_rng([seed, i]))
+            verdict = chk.decide(inputs, wire.roundtrip(probing.ask(chk, ns, inputs)))
+            assert verdict.passed, (chk.name, verdict.message)
+    finally:
+        problems.FIXED_DIMS.clear()
+
+
+def test_the_cache_probe_finds_arrays_in_every_form_the_notebook_allows():
+    """Containers, objects, slots, closures, partials, bound methods, read-only mappings and object arrays."""
+    import collections
+    import functools
+    import types
+
+    from autograder.core.student import arrays_in
+
+    a = np.arange(6.0).reshape(2, 3)
+
+    class Slotted:
+        __slots__ = ("Z1",)
+
+        def __init__(self):
+            self.Z1 = a
+
+    class Layer:
+        def __init__(self):
+            self.out = a
+
+        def backward(self):
+            return self.out
+
+    def closure():
+        return a
+    boxed = np.empty(2, dtype=object)
+    boxed[0], boxed[1] = "label", a
+    forms = [{"Z1": a}, (a,), [a], collections.namedtuple("Cache", "Z1")(a), types.MappingProxyType({"Z1": a}),
+             collections.deque([a]), Slotted(), Layer(), Layer().backward, closure, lambda: a,
+             functools.partial(lambda Z1: Z1, Z1=a), functools.partial(np.add, a), boxed, [[{"deep": (a,)}]]]
+    for form in forms:
+        assert any(x is a for x in arrays_in(form)), form
+
+
+def test_a_float_is_one_number_as_the_notebook_states():
+    import pytest
+
+    from autograder.compare import number
+    from autograder.verdict import Fail
+    for value in (0.5, np.float64(0.5), np.array(0.5)):
+        assert number(wire.roundtrip(value), "loss") == 0.5
+    for value in (np.array([0.5]), np.array([[0.5]])):
+        with pytest.raises(Fail):
+            number(wire.roundtrip(value), "loss")

@@ -84,4 +84,6 @@ class Check:
 
     def say(self, text: str, tag: str | None) -> str:
         hint = self.hints.get(tag or "", hints.HINTS.get(tag or "", ""))
+        if not hint and tag == "wrong_value":         # a check may name the likely cause of any wrong value
+            hint = self.hints.get(f"wrong_value:{self.name}", "")
         return f"{self.part}, {self.title}: {text}" + (f"\nLikely cause: {hint}" if hint else "")

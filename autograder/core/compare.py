@@ -7,6 +7,7 @@ from .check import Fail
 
 TOL = 1e-6          # relative to the largest reference entry; float64 answers land near 1e-15
 LOOSE = 1e-5        # within this but not TOL: the right formula at the wrong precision (float32)
+F64 = 1e-9          # float64 answers agree with the reference below this; float32 arithmetic lands near 1e-7
 
 
 def scale_error(a: np.ndarray, b: np.ndarray) -> float:
@@ -44,11 +45,20 @@ def array(value, name: str, shape: tuple | None = None) -> np.ndarray:
 
 
 def number(value, name: str) -> float:
+    """One number: a Python float, np.float64 (a float) or a 0-d array, as the notebook allows."""
     arr = array(value, name)
-    if arr.size != 1:
+    if arr.ndim != 0:
         raise Fail(f"{name} should be a single number (a float), received an array of shape {list(arr.shape)}.",
                    "wrong_type")
-    return float(arr.reshape(()))
+    return float(arr)
+
+
+def float64(dtypes: dict, name: str) -> None:
+    """Fail unless every array a function returned was float64 (dtypes: name -> dtype, from probing.dtypes)."""
+    for key, dt in (dtypes or {}).items():
+        if isinstance(dt, str) and dt.startswith("float") and dt != "float64":
+            raise Fail(f"{name.format(key=key)} has dtype {dt}; the notebook requires float64 throughout.",
+                       "float32")
 
 
 def _shape(shape) -> str:
@@ -71,19 +81,24 @@ def ratio(received: np.ndarray, expected: np.ndarray) -> float | None:
 
 
 def expect(name: str, received, expected: np.ndarray, models=(), B: int | None = None,
-           what: str = "") -> float:
+           what: str = "", f64: bool = False) -> float:
     """Fail unless received matches expected; name the misconception of the first model it matches.
-    models: (tag, array) pairs, or a function giving them (only called when the answer is wrong)."""
+    models: (tag, array) pairs, or a function giving them (only called when the answer is wrong).
+    f64: also fail an answer that matches only to float32 accuracy (the notebook requires float64)."""
     got = array(received, name, expected.shape)
     err = scale_error(got, expected)
     if close(got, expected):
+        if f64 and err > F64:
+            raise Fail(f"{name}{' ' + what if what else ''} agrees with the float64 reference only to {err:.1e} "
+                       "(relative to its largest entry), the accuracy of float32 arithmetic; computed in float64 "
+                       "it agrees to about 1e-15.", "float32")
         return err
     for tag, model in (models() if callable(models) else models):
         if close(got, model):
             raise Fail(_differs(name, got, expected, B, what), tag)
     if np.all(np.isfinite(got)) and err <= LOOSE:
         raise Fail(_differs(name, got, expected, B, what) + " That is close but not within the tolerance "
-                   f"{TOL:g}: compute in float64 throughout.", "precision")
+                   f"{TOL:g}: compute in float64 throughout.", "float32")
     raise Fail(_differs(name, got, expected, B, what), "wrong_value")
 
 

@@ -48,6 +48,54 @@ def cross_entropy(logits, y, reduction="mean") -> float:
     return float(F.cross_entropy(z, torch.as_tensor(np.asarray(y), dtype=torch.long), reduction=reduction))
 
 
+def cross_entropy_mistakes(logits, y) -> list[tuple[str, np.ndarray]]:
+    """(tag, loss) of the common wrong versions of the mean cross-entropy."""
+    torch, F = _torch()
+    z = torch.as_tensor(np.asarray(logits, dtype=np.float64))
+    logp = torch.log_softmax(z, 1).numpy()
+    labels = np.asarray(y)
+    C = logp.shape[1]
+    out = [("sum_reduction", cross_entropy(logits, y, "sum")),
+           ("off_by_one_labels", cross_entropy(logits, (labels + 1) % C)),
+           ("off_by_one_labels", cross_entropy(logits, (labels - 1) % C)),
+           ("probs_as_logits", cross_entropy(softmax(logits), y)),
+           ("column_index", float(-logp[:, labels].mean())),
+           ("mean_over_classes", cross_entropy(logits, y) / C)]
+    return [(tag, np.asarray(v)) for tag, v in out]
+
+
+def nll_mistakes(X, y, params) -> list[tuple[str, dict]]:
+    """Loss and gradients when F.nll_loss (which expects log-probabilities) is fed raw logits or probabilities."""
+    torch, F = _torch()
+    out = []
+    for feed in (lambda z: z, lambda z: torch.softmax(z, 1)):
+        t = {k: _leaf(params[k]) for k in KEYS}
+        Xt = _leaf(X)
+        Z2 = torch.relu(Xt @ t["W1"] + t["b1"]) @ t["W2"] + t["b2"]
+        loss = F.nll_loss(feed(Z2), torch.as_tensor(np.asarray(y), dtype=torch.long))
+        loss.backward()
+        out.append(("logprob_confusion", {"loss": float(loss.detach()),
+                                          "grads": {k: t[k].grad.numpy() for k in KEYS} | {"X": Xt.grad.numpy()}}))
+    return out
+
+
+def gd(X, y, params, lr, steps) -> tuple[dict, np.ndarray]:
+    """Full-batch gradient descent with a constant lr: the parameters after `steps` updates, and the loss
+    before each update."""
+    torch, F = _torch()
+    t = {k: _leaf(params[k]) for k in KEYS}
+    Xt, labels = torch.as_tensor(np.asarray(X, dtype=np.float64)), torch.as_tensor(np.asarray(y), dtype=torch.long)
+    losses = []
+    for _ in range(steps):
+        loss = F.cross_entropy(torch.relu(Xt @ t["W1"] + t["b1"]) @ t["W2"] + t["b2"], labels)
+        grads = torch.autograd.grad(loss, list(t.values()))
+        losses.append(float(loss.detach()))
+        with torch.no_grad():
+            for v, g in zip(t.values(), grads):
+                v -= lr * g
+    return {k: v.detach().numpy().copy() for k, v in t.items()}, np.array(losses)
+
+
 def _manual(ref: dict, X, params, dZ2, relu_mask) -> dict:
     """The chain rule by hand from the reference activations, for modelling wrong derivatives."""
     dW2, db2 = ref["H1"].T @ dZ2, dZ2.sum(0)
@@ -85,4 +133,5 @@ def sgd(X, y, params, lr, steps, zero_grad=True) -> dict:
     return {k: v.detach().numpy().copy() for k, v in t.items()}
 
 
-__all__ = ["run", "softmax", "cross_entropy", "misconceptions", "sgd", "GRAD_KEYS"]
+__all__ = ["run", "softmax", "cross_entropy", "cross_entropy_mistakes", "nll_mistakes", "misconceptions", "sgd",
+           "gd", "GRAD_KEYS"]

@@ -6,9 +6,14 @@ import numpy as np
 KEYS = ("W1", "b1", "W2", "b2")
 GRAD_KEYS = ("W1", "b1", "W2", "b2", "X")
 Z1_MARGIN = 1e-3
+LARGE = 3000.0          # "large logits": a plain np.exp overflows beyond about 709
+FIXED_DIMS: list = []
 
 
 def dims(rng: np.random.Generator, B: int | None = None) -> tuple[int, int, int, int]:
+    if FIXED_DIMS:                    # set by the property tests, which choose B, D, H and C themselves
+        b, D, H, C = FIXED_DIMS[0]
+        return (int(B) if B is not None else b), D, H, C
     while True:
         D, H, C = (int(v) for v in rng.choice(np.arange(2, 10), size=3, replace=False))
         b = int(B if B is not None else rng.integers(3, 9))
@@ -26,6 +31,13 @@ def problem(rng: np.random.Generator, B: int | None = None) -> dict:
         Z1 = X @ params["W1"] + params["b1"]
         if np.abs(Z1).min() > Z1_MARGIN and (Z1 > 0).any():
             return {"X": X, "y": rng.integers(0, C, B), "params": params}
+
+
+def large_logits(p: dict) -> dict:
+    """The same problem with W2 and b2 scaled so that the largest |logit| is LARGE."""
+    Z2 = np.maximum(p["X"] @ p["params"]["W1"] + p["params"]["b1"], 0) @ p["params"]["W2"] + p["params"]["b2"]
+    k = LARGE / np.abs(Z2).max()
+    return p | {"params": p["params"] | {"W2": p["params"]["W2"] * k, "b2": p["params"]["b2"] * k}}
 
 
 def make_xor(n, noise=0.2, seed=0):

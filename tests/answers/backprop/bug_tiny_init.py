@@ -1,5 +1,6 @@
 """Seeded bug: init_params draws weights 100 times too small (0.01 * randn), so training on XOR stalls.
 fails: train_xor stalled
+fails: init_params init_scale
 """
 
 # %% answer_training

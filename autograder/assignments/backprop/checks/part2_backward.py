@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 
 from .. import oracle
-from ....core.compare import array, close, expect, number, scale_error, show
-from ....core.student import PACKAGE_DIR, arrays_in
-from ..problems import GRAD_KEYS, problem
 from ....core.check import Check, Fail
+from ....core.compare import array, close, expect, float64, number, scale_error, show
+from ....core.student import PACKAGE_DIR, StudentError, arrays_in, dtypes, int32
+from ..problems import GRAD_KEYS, LARGE, large_logits, problem
 from ._common import grads_dict, need_key, pair
 
 PART = "Part 2"
@@ -39,16 +39,49 @@ def _shape(inp, key) -> tuple:
 
 
 class Shapes(Check):
+    """The five gradients have their tensors' shapes and are float64, to float64 accuracy (int32 labels)."""
+
     def inputs(self, rng):
         return problem(rng)
+
+    def probe(self, s, inp):
+        grads = _backward(s, inp | {"y": int32(inp["y"])})
+        return {"grads": grads, "dtypes": dtypes(grads) if isinstance(grads, dict) else {}}
+
+    def judge(self, inp, ans):
+        grads = grads_dict(ans["grads"])
+        for k in GRAD_KEYS:
+            array(need_key(grads, k), f"d{k} (shape {SHAPES[k]})", _shape(inp, k))
+        float64(ans["dtypes"], "the gradient d{key} from backward")
+        ref = oracle.run(inp["X"], inp["y"], inp["params"])["grads"]
+        for k in GRAD_KEYS:
+            if close(grads[k], ref[k]):
+                expect(f"d{k}", grads[k], ref[k], f64=True)
+        return ""
+
+
+class Stable(Check):
+    """backward stays finite and right when the logits are large (the forward pass must, too)."""
+
+    def inputs(self, rng):
+        return large_logits(problem(rng))
 
     def probe(self, s, inp):
         return {"grads": _backward(s, inp)}
 
     def judge(self, inp, ans):
         grads = grads_dict(ans["grads"])
+        ref = oracle.run(inp["X"], inp["y"], inp["params"])["grads"]
         for k in GRAD_KEYS:
-            array(need_key(grads, k), f"d{k} (shape {SHAPES[k]})", _shape(inp, k))
+            g = array(need_key(grads, k), f"d{k}", _shape(inp, k))
+            if not np.all(np.isfinite(g)):
+                raise Fail(f"for a network whose logits reach {LARGE:g}, backward returned NaN or inf in d{k} "
+                           f"({show(g)}; expected {show(ref[k])}). The notebook requires backward, like forward, "
+                           "to stay finite for large logits.", "unstable_backward")
+        wrong = oracle.misconceptions(inp["X"], inp["y"], inp["params"])
+        for k in GRAD_KEYS:
+            expect(f"d{k}", grads[k], ref[k], [(t, g[k]) for t, g in wrong], B=len(inp["y"]),
+                   what=f"for logits of size {LARGE:g}")
         return ""
 
 
@@ -122,19 +155,22 @@ class BatchScaling(Check):
 
 
 class Pure(Check):
+    """Arrays that existed before backward(cache) are unchanged byte for byte, and a second call agrees.
+    New attributes or new objects (a layer keeping self.dW) are not a change."""
+
     def inputs(self, rng):
         return problem(rng)
 
     def probe(self, s, inp):
         X, y, p = inp["X"], inp["y"], inp["params"]
         _, cache = pair(s.forward(X, y, p), "forward")
-        before = [a.copy() for a in arrays_in(cache)]
+        held = arrays_in(cache)
+        before = [a.copy() for a in held]
         first = s.backward(cache)
         first = {k: np.array(v, copy=True) if isinstance(v, np.ndarray) else v for k, v in first.items()} \
             if isinstance(first, dict) else first
-        after = arrays_in(cache)
         second = s.backward(cache)
-        return {"first": first, "second": second, "before": before, "after": after, "params": p}
+        return {"first": first, "second": second, "before": before, "after": held, "params": p}
 
     def judge(self, inp, ans):
         for k, v in inp["params"].items():
@@ -150,11 +186,13 @@ class Pure(Check):
                 raise Fail(f"calling backward(cache) twice gave different d{k}: {show(first[k])}, then {show(b)}.",
                            "mutates_cache")
         before, after = ans["before"], ans["after"]
-        if len(before) != len(after) or any(not isinstance(a, np.ndarray) or not isinstance(b, np.ndarray)
-                                            or a.shape != b.shape or not np.array_equal(a, b, equal_nan=True)
-                                            for a, b in zip(before, after)):
-            raise Fail("backward(cache) changed the arrays in the cache (gradients came out the same twice, "
-                       "but the cache did not survive).", "mutates_cache")
+        for a, b in zip(before, after):
+            if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
+                    and a.tobytes() == b.tobytes()):
+                shape = list(a.shape) if isinstance(a, np.ndarray) else "?"
+                raise Fail(f"backward(cache) wrote into an array of the cache (shape {shape}) that forward had "
+                           "stored (gradients came out the same twice, but the cache did not survive).",
+                           "mutates_cache")
         return ""
 
 
@@ -216,17 +254,19 @@ def _df1(x):
 class NumericalGradient(Check):
     def inputs(self, rng):
         return {"x": rng.uniform(0.5, 2.0, size=(3, 4)) * rng.choice([-1, 1], size=(3, 4)),
-                "v": rng.normal(size=5)}
+                "v": rng.normal(size=5), "c": rng.normal(size=(2, 3)), "eps": float(rng.uniform(0.05, 0.2))}
 
     def probe(self, s, inp):
-        x, v = inp["x"], inp["v"]
+        x, v, c, eps = inp["x"], inp["v"], inp["c"], inp["eps"]
         g = s.numerical_gradient(lambda: _f1(x), x)
         gv = s.numerical_gradient(lambda: float(np.sum(np.exp(0.5 * v))), v, eps=1e-4)
-        return {"g": g, "gv": gv, "x_after": x, "v_after": v}
+        gc = s.numerical_gradient(lambda: float(np.sum(c ** 3)), c, eps=eps)
+        return {"g": g, "gv": gv, "gc": gc, "x_after": x, "v_after": v, "dtype": dtypes(g)}
 
     def judge(self, inp, ans):
-        x, v = inp["x"], inp["v"]
+        x, v, c, eps = inp["x"], inp["v"], inp["c"], inp["eps"]
         g = array(ans["g"], "numerical_gradient(f, x)", x.shape)
+        float64(ans.get("dtype"), "numerical_gradient(f, x)")
         one_sided = []
         for sign in (1, -1):
             fd = np.empty_like(x)
@@ -244,6 +284,13 @@ class NumericalGradient(Check):
             expect("numerical_gradient of sum(sin(x) * x**3)", g, _df1(x))
         expect("numerical_gradient of sum(exp(x / 2)) with eps=1e-4", array(ans["gv"], "gv", v.shape),
                0.5 * np.exp(0.5 * v))
+        gc = array(ans["gc"], f"numerical_gradient(f, x, eps={eps:.3g})", c.shape)
+        want = 3 * c ** 2 + eps ** 2           # the central difference of x**3 with step eps, exactly
+        name = f"numerical_gradient of sum(x**3) with eps={eps:.3g} (central difference: 3 x**2 + eps**2)"
+        if not close(gc, want) and close(gc, 3 * c ** 2, 1e-6):
+            raise Fail(f"{name} returned 3 x**2 ({show(gc)}), the result of a tiny step instead of eps={eps:.3g} "
+                       f"(expected {show(want)}): it ignores its eps argument.", "ignores_argument")
+        expect(name, gc, want)
         for name, before in (("x_after", x), ("v_after", v)):
             after = array(ans[name], "x", before.shape)
             if not np.array_equal(after, before):
@@ -274,33 +321,86 @@ class RelativeError(Check):
         return ""
 
 
+def _central(loss, arrays: dict, eps: float) -> dict:
+    """Central differences of loss() with respect to each array, perturbed in place and restored."""
+    numeric = {}
+    for k, a in arrays.items():
+        g = np.zeros_like(a)
+        for i in np.ndindex(a.shape):
+            old = a[i]
+            a[i] = old + eps
+            plus = loss()
+            a[i] = old - eps
+            minus = loss()
+            a[i] = old
+            g[i] = (plus - minus) / (2 * eps)
+        numeric[k] = g
+    return numeric
+
+
+def _relative_error(a, b):
+    return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
+
+
+def _relerr_works(fn) -> bool:
+    a, b = np.array([1.0, -2.0, 0.0]), np.array([1.5, -2.0, 0.0])
+    try:
+        return callable(fn) and abs(float(fn(a, b)) - 0.2) < 1e-12 and float(fn(a, a)) == 0.0
+    except Exception:
+        return False
+
+
 class GradientCheck(Check):
+    """gradient_check reports what is true of your backward against your forward: small for a right gradient,
+    large for a wrong one (the check swaps in a backward with one gradient wrong), at the eps it is given."""
+    EPS = 1e-2
+
     def inputs(self, rng):
         for _ in range(200):
             inp = problem(rng, 3)
             g = oracle.run(inp["X"], inp["y"], inp["params"])["grads"]
             if min(float(np.min(np.abs(v))) for v in g.values()) > 1e-3:
-                return inp
-        return inp
+                break
+        return inp | {"wrong_key": str(rng.choice(GRAD_KEYS)), "factor": float(rng.choice([-1.0, 0.5, 2.0]))}
 
     def probe(self, s, inp):
+        ns, theirs = s._ns, s._ns.get("relative_error")
+        if not _relerr_works(theirs):           # a broken relative_error costs its own check's points, once
+            ns["relative_error"] = _relative_error
+        try:
+            return self._probe(s, inp)
+        finally:
+            if theirs is None:
+                ns.pop("relative_error", None)
+            else:
+                ns["relative_error"] = theirs
+
+    def _probe(self, s, inp):
         X, y, p = inp["X"], inp["y"], inp["params"]
         report = s.gradient_check(X, y, p)
         grads = _backward(s, inp)
         loss = lambda: float(pair(s.forward(X, y, p), "forward")[0])
-        numeric = {}
-        for k, a in dict(p, X=X).items():            # central differences of the student's own forward
-            g = np.zeros_like(a)
-            for i in np.ndindex(a.shape):
-                old = a[i]
-                a[i] = old + 1e-5
-                plus = loss()
-                a[i] = old - 1e-5
-                minus = loss()
-                a[i] = old
-                g[i] = (plus - minus) / 2e-5
-            numeric[k] = g
-        return {"report": report, "grads": grads, "numeric": numeric}
+        numeric = _central(loss, dict(p, X=X), 1e-5)
+        at_eps = s.gradient_check(X, y, p, eps=self.EPS)
+        numeric_eps = _central(loss, dict(p, X=X), self.EPS)
+        ns, mine, calls = s._ns, s._ns.get("backward"), []
+
+        def wrong_backward(cache):                # the student's backward with one gradient wrong
+            calls.append(1)
+            out = dict(mine(cache))
+            out[inp["wrong_key"]] = out[inp["wrong_key"]] * inp["factor"]
+            return out
+        c = np.linspace(-1.0, 1.0, 4)
+        ng = s.numerical_gradient(lambda: float(np.sum(c ** 3)), c, eps=0.1)
+        ns["backward"] = wrong_backward
+        try:
+            blind = s.gradient_check(X, y, p)
+        except StudentError as e:
+            blind = {"__error__": e.text}
+        finally:
+            ns["backward"] = mine
+        return {"report": report, "grads": grads, "numeric": numeric, "at_eps": at_eps, "numeric_eps": numeric_eps,
+                "blind": blind, "blind_calls": len(calls), "numerical_eps": ng}
 
     def judge(self, inp, ans):
         report, grads = grads_dict(ans["report"], "gradient_check"), grads_dict(ans["grads"])
@@ -321,12 +421,38 @@ class GradientCheck(Check):
                 raise Fail(f"your backward's d{k} disagrees with your forward (relative error {truth:.2g} by "
                            f"central differences), yet gradient_check reports only {r:.2g} (a working check "
                            "reports more than 1e-4 here).", "gradcheck_misreports")
+        key, factor = inp["wrong_key"], inp["factor"]
+        blind = ans["blind"]
+        if isinstance(blind, dict) and "__error__" in blind:
+            raise Fail(f"with a backward whose d{key} is {factor:g} times the gradient, gradient_check raised: "
+                       f"{blind['__error__']}", "gradcheck_blind")
+        blind = grads_dict(blind, "gradient_check")
+        truth = rel(factor * array(grads[key], f"d{key}"), array(ans["numeric"][key], "numeric"))
+        r = number(need_key(blind, key, "gradient_check"), f"gradient_check()[\"{key}\"]")
+        if not r > 1e-4:
+            unused = "" if ans["blind_calls"] else (" and never called that backward (it must call backward by "
+                                                    "name each time it runs)")
+            raise Fail(f"given a backward whose d{key} is {factor:g} times the true gradient (relative error "
+                       f"{truth:.2g}), gradient_check still reported {r:.2g} for {key}{unused}: it says OK to a "
+                       "wrong gradient, so it checks nothing.", "gradcheck_blind")
+        c = np.linspace(-1.0, 1.0, 4)
+        if isinstance(ans.get("numerical_eps"), np.ndarray) and close(ans["numerical_eps"], 3 * c ** 2):
+            return "(eps not judged: numerical_gradient ignores its eps, which its own check reports)"
+        at_eps = grads_dict(ans["at_eps"], "gradient_check")
+        for k in GRAD_KEYS:
+            truth = rel(grads[k], array(ans["numeric_eps"][k], "numeric", grads[k].shape))
+            r = number(need_key(at_eps, k, "gradient_check"), f"gradient_check(..., eps={self.EPS:g})[\"{k}\"]")
+            if truth > 1e-6 and r < truth / 10:
+                raise Fail(f"gradient_check(X, y, params, eps={self.EPS:g}) reported {r:.2g} for {k}, but with "
+                           f"eps={self.EPS:g} central differences of your forward differ from your backward by "
+                           f"{truth:.2g}: it ignores its eps argument.", "ignores_argument")
         return ""
 
 
 CHECKS = [
-    Shapes("backward_shapes", PART, "backward shapes", 4, uses=BACKWARD),
-    Gradient("W2", 5), Gradient("b2", 4), Gradient("W1", 5), Gradient("b1", 4), Gradient("X", 4),
+    Shapes("backward_shapes", PART, "backward shapes and dtype", 4, uses=BACKWARD),
+    Gradient("W2", 4), Gradient("b2", 4), Gradient("W1", 4), Gradient("b1", 4), Gradient("X", 4),
+    Stable("backward_stable", PART, "backward for large logits", 2, uses=BACKWARD),
     BatchScaling("backward_batch_scaling", PART, "1/B scaling", 4, uses=BACKWARD),
     Pure("backward_pure", PART, "backward leaves its inputs unchanged", 3, uses=BACKWARD),
     Vectorized("backward_vectorized", PART, "batched computation", 3, uses=BACKWARD),
