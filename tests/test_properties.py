@@ -145,8 +145,8 @@ def test_the_cache_probe_finds_arrays_in_every_form_the_notebook_allows():
 def test_a_float_is_one_number_as_the_notebook_states():
     import pytest
 
-    from autograder.compare import number
-    from autograder.verdict import Fail
+    from autograder.core.compare import number
+    from autograder.core.check import Fail
     for value in (0.5, np.float64(0.5), np.array(0.5)):
         assert number(wire.roundtrip(value), "loss") == 0.5
     for value in (np.array([0.5]), np.array([[0.5]])):
