@@ -118,19 +118,27 @@ def methods(names) -> tuple[str, ...]:
 
 
 @contextlib.contextmanager
-def fixed(ns: dict, pieces: dict):
-    """While a later piece is graded, the pieces it builds on that fail their own test are reference ones."""
-    fixes = broken(ns, pieces) if pieces else {}
+def swapped(ns: dict, fixes: dict):
+    """While a later piece is graded, `fixes` (the correct pieces for those that failed their own check) stand
+    in the student's namespace, so that one mistake costs points once."""
     saved = {k: ns.get(k, _MISSING) for k in fixes}
     ns.update(fixes)
     try:
-        yield sorted(fixes)
+        yield
     finally:
         for k, v in saved.items():
             if v is _MISSING:
                 ns.pop(k, None)
             else:
                 ns[k] = v
+
+
+@contextlib.contextmanager
+def fixed(ns: dict, pieces: dict):
+    """While a later piece is graded, the pieces it builds on that fail their own test are reference ones."""
+    fixes = broken(ns, pieces) if pieces else {}
+    with swapped(ns, fixes):
+        yield sorted(fixes)
 
 
 def scalar(v):

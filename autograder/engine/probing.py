@@ -8,6 +8,7 @@ import types
 
 
 from ..core import wire
+from ..core.objects import swapped
 from ..core.student import Student, StudentError, TorchFinder, TorchUsed, _Poison, quiet  # noqa: F401
 
 
@@ -36,25 +37,6 @@ def torch_blocked(ns: dict):
             del sys.modules[k]
         sys.modules.update(saved_mods)
         ns.update(saved_ns)
-
-
-@contextlib.contextmanager
-def swapped(ns: dict, fixes: dict):
-    """While a later piece is graded, the pieces that failed their own check are the assignment's correct
-    ones, so that one mistake costs points once."""
-    saved = {k: ns.get(k, _ABSENT) for k in fixes}
-    ns.update(fixes)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is _ABSENT:
-                ns.pop(k, None)
-            else:
-                ns[k] = v
-
-
-_ABSENT = object()
 
 
 def ask(check, ns: dict, inputs: dict, fixes=None):
