@@ -44,7 +44,7 @@ def in_process(names: list[str]) -> float:
         with probing.quiet():
             notebook.execute(cells[name], ns)
         for c in CHECKS:
-            incell.run(c.name, ns, submission=f"{name}-{i}")
+            incell.run(c.name, ns, submission=f"{name}-{i}", assignment=A)
     return time.perf_counter() - start
 
 
