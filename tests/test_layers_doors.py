@@ -94,11 +94,11 @@ def test_nbgrader_autograde_on_a_course_holding_both_assignments(tmp_path):
     root = course.new_course(tmp_path / "course", [BACKPROP, A])
     assert (root / "release" / "backprop" / "backprop.ipynb").is_file()
     release = root / "release" / "layers" / "layers.ipynb"
-    for name in ("key", "style_einsum", "broken_blank", "bug_transposed_dW"):
+    for name in CORRECT + ["broken_blank", "bug_transposed_dW"]:
         submissions.submit(root, A, name, submissions.fill(submissions.answer(A, name), A, release))
     course.autograde(root, A)
     scores = {r["student"]: r["score"] for r in course.scores(root, A)}
-    assert scores["key"] == scores["style_einsum"] == 100 and scores["broken_blank"] == 0
+    assert [scores[n] for n in CORRECT] == [100] * len(CORRECT) and scores["broken_blank"] == 0
     assert 0 < scores["bug_transposed_dW"] < 100
     feedback = (root / "feedback" / "bug_transposed_dW" / "layers" / "layers.html").read_text()
     assert "Likely cause" in feedback and "check(" not in feedback
