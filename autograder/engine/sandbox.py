@@ -92,9 +92,9 @@ def readable(package: str, courses: list[str]) -> list[str]:
               *sysconfig.get_paths().values(), *site.getsitepackages(), site.getusersitepackages()}
     courses = [os.path.realpath(c) for c in courses]
     for p in sorted({os.path.realpath(p) for p in python if p and os.path.isdir(p)}):
-        if p == "/" or any(_inside(c, [p]) for c in courses):
+        if p == "/" or any(within(c, [p]) for c in courses):
             continue                                # a course, or a folder that holds one
-        if not _inside(p, paths):
+        if not within(p, paths):
             paths.append(p)
     paths.append(os.path.realpath(package))
     return sorted(set(paths))
@@ -102,7 +102,7 @@ def readable(package: str, courses: list[str]) -> list[str]:
 
 def inside_view(courses: list[str], ro: list[str]) -> list[str]:
     """The courses that an allowed folder holds: they are masked from the job's view."""
-    return [c for c in (os.path.realpath(c) for c in courses) if _inside(c, [p for p in ro if p != c])]
+    return [c for c in (os.path.realpath(c) for c in courses) if within(c, [p for p in ro if p != c])]
 
 
 def torch_dirs() -> list[str]:
@@ -161,7 +161,7 @@ def _locked_flags(path: str) -> int:
                                  (os.ST_RELATIME, MS_RELATIME)) if f & st)
 
 
-def _inside(path: str, folders) -> bool:
+def within(path: str, folders) -> bool:
     """Whether `path` is one of `folders` or lies below one."""
     return any(path == f or path.startswith(f.rstrip("/") + "/") for f in folders)
 
@@ -193,7 +193,7 @@ def build_root(ro: list[str], masked: list[str], uid: int | None) -> None:
     new = STAGE
     mount("tmpfs", new, "tmpfs", MS_NOSUID | MS_NODEV, f"size={SCRATCH_MB}m,mode=0755")
     try:
-        later = {p: fd for p, fd in held.items() if _inside(p, masked)}     # brought back inside a mask
+        later = {p: fd for p, fd in held.items() if within(p, masked)}     # brought back inside a mask
         for p, fd in held.items():
             if p not in later:
                 _bind(f"/proc/self/fd/{fd}", new + p)

@@ -245,10 +245,11 @@ def _in_child(fn, what: str) -> dict:
 
 def _secret_of(course: str, allowed: list[str]) -> str | None:
     """An entry of the course folder outside the job's view (not in it, nor holding a part of it)."""
+    from . import sandbox
     inside = [os.path.realpath(p) for p in allowed]
     for name in sorted(os.listdir(course)):
         full = os.path.realpath(os.path.join(course, name))
-        if not any(p == full or p.startswith(full + "/") or full.startswith(p + "/") for p in inside):
+        if not sandbox.within(full, inside) and not any(sandbox.within(p, [full]) for p in inside):
             return full
     return None
 

@@ -7,7 +7,7 @@ import numpy as np
 
 from ...core import objects
 from . import reference
-from .blocks import LOOSE, SHARED_HINTS, Check, Fail, _differs, array, close, described, error_tag
+from .blocks import LOOSE, SHARED_HINTS, Check, Fail, _differs, array, close, described, error_tag, scale_error
 from .hints import HINTS
 
 TOL = 1e-7          # array results, relative to the array's scale (float64 formulas land near 1e-15)
@@ -71,7 +71,7 @@ def expect(name: str, received, expected: np.ndarray, models=(), B: int | None =
     """Fail unless received matches expected within tol; name the misconception of the first model it matches.
     models: (tag, array) pairs, or a function giving them (only called when the answer is wrong)."""
     got = got_array(received, name, expected.shape)
-    err = _scale_error(got, expected)
+    err = scale_error(got, expected)
     if close(got, expected, tol):
         return err
     for tag, model in (models() if callable(models) else models):
@@ -90,10 +90,6 @@ def _model_close(got, model, tol) -> bool:
                     and close(np.nan_to_num(got, nan=0.0, posinf=0.0, neginf=0.0),
                               np.nan_to_num(model, nan=0.0, posinf=0.0, neginf=0.0), max(tol, 1e-9)))
     return close(got, model, max(tol, 1e-9))
-
-
-def _scale_error(a, b) -> float:
-    return float(np.max(np.abs(a - b), initial=0.0) / max(float(np.max(np.abs(b), initial=0.0)), 1e-12))
 
 
 def need_float64(dtypes: dict, what: str = ""):

@@ -2,5 +2,3 @@
 from . import part1_forward, part2_backward, part3_autograd, part4_training
 
 CHECKS = part1_forward.CHECKS + part2_backward.CHECKS + part3_autograd.CHECKS + part4_training.CHECKS
-BY_NAME = {c.name: c for c in CHECKS}
-assert len(BY_NAME) == len(CHECKS), "check names must be unique"
