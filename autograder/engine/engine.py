@@ -8,6 +8,7 @@ only from the `Assignment` it is handed."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import secrets
 import shutil
@@ -178,9 +179,13 @@ class Engine:
         return self._releases[a.name]
 
     # ------------------------------------------------------------------ one submission
-    def grade(self, path: Path, assignment: Assignment, student: str | None = None) -> Report:
+    def grade(self, path: Path, assignment: Assignment, student: str | None = None, *,
+              limits: Limits | None = None, secret: str | None = None) -> Report:
+        """Grade one submission. `limits` and `secret`, when given, replace the engine's for this one (a warm
+        engine serving several runs). The checks' inputs depend on the secret and on the cells that run, not
+        on outputs or metadata: the same code gets the same inputs however the notebook was saved."""
         start = time.monotonic()
-        path, a = Path(path), assignment
+        path, a, lim = Path(path), assignment, limits or self.limits
         report = Report(str(path), student or path.stem, [], sandbox=self.sandbox, assignment=a.name)
         try:
             data = path.read_bytes() if path.is_file() else b""
@@ -193,15 +198,16 @@ class Engine:
             report.notes, report.flags = [problem], [Outcome.UNREADABLE.value]
             report.seconds = time.monotonic() - start
             return report
-        key = hashlib.sha256(data).hexdigest()
-        g = _Grading(a, report, notebook.cells_to_run(nb, self._release(a), a.setup_cells, a.demo_cells),
-                     {c.name: c.inputs(rng_for(c.name, key, self.secret)) for c in a.checks}, self.limits)
-        end = start + self.limits.submission_seconds
+        cells = notebook.cells_to_run(nb, self._release(a), a.setup_cells, a.demo_cells)
+        key = hashlib.sha256(json.dumps(cells).encode()).hexdigest()
+        g = _Grading(a, report, cells, {c.name: c.inputs(rng_for(c.name, key, secret or self.secret))
+                                        for c in a.checks}, lim)
+        end = start + lim.submission_seconds
         for kind in a.kinds:
             todo = [c for c in a.checks if c.kind == kind]
             rest = [c for c in a.checks if c.kind != kind and c.name not in g.verdicts]
             # keep for the kinds still to come at least their share of the whole budget
-            reserve = self.limits.submission_seconds * len(rest) / len(a.checks)
+            reserve = lim.submission_seconds * len(rest) / len(a.checks)
             self._ask(g, kind, todo, max(end - reserve, time.monotonic() + 1))
         report.verdicts = [g.verdicts[c.name] for c in a.checks]
         for outcome in (Outcome.TORCH_FORBIDDEN, Outcome.MEMORY):
@@ -216,7 +222,7 @@ class Engine:
         pending = list(todo)
         while pending:
             if time.monotonic() >= deadline:
-                g.fail(pending, f"the submission used up its time ({self.limits.submission_seconds:g} s in all) "
+                g.fail(pending, f"the submission used up its time ({g.limits.submission_seconds:g} s in all) "
                                 "before this check.", Outcome.TIMEOUT, "not graded: ")
                 return
             pending = self._job(g, kind, pending, deadline)
@@ -230,10 +236,10 @@ class Engine:
             sock = self._zygotes[kind].spawn()
             ch = Channel(sock)
             ch.send(self._job_message(g, pending, uid))
-            hello = self._hello(ch)
+            hello = self._hello(ch, g)
             self._confined(ch, g)
             phase = "cells"
-            cells_limit = max(1.0, min(self.limits.cells_seconds, deadline - time.monotonic()))
+            cells_limit = max(1.0, min(g.limits.cells_seconds, deadline - time.monotonic()))
             self._run_cells(g, kind, ch, cells_limit)
             phase = "checks"
             while pending:
@@ -253,15 +259,15 @@ class Engine:
             self._end(g, ch, hello, sock, uid_lock)
 
     def _job_message(self, g: _Grading, pending: list[Check], uid: int | None) -> dict:
-        lim = self.limits
+        lim = g.limits
         return {"assignment": g.assignment.module, "cells": g.cells, "isolation": self.layers, "uid": uid,
                 "scratch": self._scratch,
                 "limits": {"memory": lim.memory, "cpu": lim.cpu, "file": lim.file, "output": lim.output},
                 "questions": [{"check": c.name, "inputs": wire.dumps(g.inputs[c.name])} for c in pending]}
 
-    def _hello(self, ch: Channel) -> dict:
+    def _hello(self, ch: Channel, g: _Grading) -> dict:
         """The job's first word: the pids to kill, or why its sandbox could not be set up."""
-        hello = ch.next(self.limits.start_seconds).get("hello")
+        hello = ch.next(g.limits.start_seconds).get("hello")
         if isinstance(hello, dict):
             with self._lock:
                 self._running[id(ch)] = hello
@@ -271,7 +277,7 @@ class Engine:
 
     def _confined(self, ch: Channel, g: _Grading) -> None:
         """The student's process says, before any of the student's code runs, whether its sandbox holds."""
-        msg = ch.next(self.limits.start_seconds)
+        msg = ch.next(g.limits.start_seconds)
         if "refused" in msg:
             raise _Refused(str(msg["refused"])[:300])
         if "confined" not in msg:
@@ -294,7 +300,7 @@ class Engine:
             g.flag(Outcome.TAMPERING, f"replaced {', '.join(map(str, msg['tampered']))} (no effect on grading)")
 
     def _answer(self, g: _Grading, ch: Channel, c: Check, deadline: float) -> None:
-        msg = ch.next(min(self.limits.check_seconds, max(0.0, deadline - time.monotonic())))
+        msg = ch.next(min(g.limits.check_seconds, max(0.0, deadline - time.monotonic())))
         if msg.get("check") != c.name or "answer" not in msg:
             if "exit" in msg:
                 raise Closed(msg)
@@ -312,17 +318,17 @@ class Engine:
     def _timed_out(self, g: _Grading, ch: Channel, pending: list[Check], phase: str, cells_limit: float):
         if phase != "checks":
             why = "the notebook's code did not finish" if phase == "cells" else "the worker did not start"
-            limit = cells_limit if phase == "cells" else self.limits.start_seconds
+            limit = cells_limit if phase == "cells" else g.limits.start_seconds
             g.fail(pending, f"{why} within {limit:.0f} s.", Outcome.TIMEOUT, "not graded: ")
             return []
-        fn, secs = ch.calling, self.limits.check_seconds
+        fn, secs = ch.calling, g.limits.check_seconds
         stuck = self._stuck(pending, fn)
         g.fail(stuck, (f"`{fn}` did not finish within {secs:g} s and was stopped" if fn else
                        f"did not finish within {secs:g} s") + ".", Outcome.TIMEOUT)
         return [c for c in pending if c not in stuck]
 
     def _crashed(self, g: _Grading, ch: Channel, pending: list[Check], phase: str, exit_msg: dict | None):
-        exit_msg = exit_msg or ch.exit_message(self.limits.exit_seconds)
+        exit_msg = exit_msg or ch.exit_message(g.limits.exit_seconds)
         how = exit_msg.get("exit", "ended without answering") if exit_msg else "ended without answering"
         g.keep_output(exit_msg.get("output") if exit_msg else None)
         if phase != "checks" or not pending:
@@ -342,11 +348,11 @@ class Engine:
             UidPool.give_back(uid_lock)
             return
         try:
-            final = ch.exit_message(self.limits.exit_seconds) if hello else None
+            final = ch.exit_message(g.limits.exit_seconds) if hello else None
             if final:
                 g.keep_output(final.get("output"))
                 if final.get("dropped"):
-                    g.flag(Outcome.OUTPUT_FLOOD, f"printed more than {self.limits.output // 1024} KB; the rest "
+                    g.flag(Outcome.OUTPUT_FLOOD, f"printed more than {g.limits.output // 1024} KB; the rest "
                                                  "was dropped")
         finally:
             kill(hello)
