@@ -12,6 +12,7 @@ COMMANDS = {
     "demo": "autograder.doors.course",
     "report": "autograder.doors.report",
     "gradescope": "autograder.doors.gradescope",
+    "worker": "autograder.doors.serve",
 }
 
 

@@ -14,7 +14,7 @@ from tqdm import tqdm
 from .. import assignments as registry
 from ..core.assignment import Assignment
 from ..core.outcome import Outcome
-from ..engine.engine import Engine, Report
+from ..engine.engine import Engine, Report, not_graded
 from . import results
 
 Item = tuple[str, Path, Assignment | None]      # student, file, the assignment it belongs to (None: unknown)
@@ -55,47 +55,78 @@ def assign(found: list[tuple[str, Path]], forced: Assignment | None = None, root
 
 
 def _internal_error(student: str, path: Path, a: Assignment | None, exc: BaseException) -> Report:
-    text = f"grading failed inside the grader ({type(exc).__name__}: {exc}); please report this"
-    verdicts = [c.verdict(False, f"{c.part}, {c.title}: not graded: {text}.", Outcome.INTERNAL.value)
-                for c in (a.checks if a else ())]
-    return Report(str(path), student, verdicts, [text, traceback.format_exc(limit=3)], [Outcome.INTERNAL.value],
-                  assignment=a.name if a else "")
+    text = f"grading failed inside the grader ({type(exc).__name__}: {exc}); please report this."
+    report = not_graded(path, a, student, text, Outcome.INTERNAL)
+    report.notes.append(traceback.format_exc(limit=3))
+    return report
 
 
 def record_failure(items: list[Item], exc: BaseException, csv_path: Path | None, results_dir: Path | None) -> None:
     """When the grader itself could not start: a row and a results file for every submission, saying so."""
-    chosen = list(dict.fromkeys(a for _, _, a in items if a))
-    log = results.CsvLog(csv_path, chosen) if csv_path else None
+    rec = Recorder(items, chosen_of(items, []), csv_path, results_dir, progress=False)
     for student, path, a in items:
-        report = _internal_error(student, path, a, exc)
-        if log:
-            log.add(report)
-        if results_dir:
-            results_dir.mkdir(parents=True, exist_ok=True)
-            results.write_json(results_dir / f"{_safe(student)}.json", results.gradescope(report))
-    if log:
-        log.close()
+        rec.add(_internal_error(student, path, a, exc))
+    rec.close()
 
 
-def _unknown(student: str, path: Path, engine: Engine) -> Report:
+def _unknown(student: str, path: Path, sandbox: str) -> Report:
     known = ", ".join(registry.all())
     return Report(str(path), student, [], [f"{path.name}: not graded: it belongs to none of the assignments "
                                            f"({known}); name its folder or file after one, or pass --assignment."],
-                  [Outcome.UNREADABLE.value], sandbox=engine.sandbox)
+                  [Outcome.UNREADABLE.value], sandbox=sandbox)
 
 
 def _grade_one(engine: Engine, item: Item) -> Report:
     student, path, a = item
-    return engine.grade(path, a, student) if a else _unknown(student, path, engine)
+    return engine.grade(path, a, student) if a else _unknown(student, path, engine.sandbox)
+
+
+class Recorder:
+    """Where a run's reports go as each one finishes, whoever graded it: a CSV row (flushed), a results file,
+    the progress bar; and at the end the run's summary."""
+
+    def __init__(self, items: list[Item], chosen: list[Assignment], csv_path: Path | None,
+                 results_dir: Path | None, progress: bool = True):
+        self.total, self.chosen, self.results_dir = len(items), chosen, results_dir
+        self.log = results.CsvLog(csv_path, chosen) if csv_path else None
+        self.reports: list[Report] = []
+        self.start = time.monotonic()
+        self.bar = tqdm(total=len(items), unit="nb", disable=not progress, file=sys.stderr, dynamic_ncols=True)
+
+    def add(self, report: Report) -> None:
+        self.reports.append(report)
+        if self.log:
+            self.log.add(report)
+        if self.results_dir:
+            name = _safe(report.student) if len(self.chosen) == 1 else \
+                f"{_safe(report.student)}.{_safe(report.assignment)}"
+            results.write_json(self.results_dir / f"{name}.json", results.gradescope(report))
+        self.bar.set_postfix_str(f"{report.student[:20]} {report.score:g}/{report.max_score:g}")
+        self.bar.update()
+
+    def close(self) -> None:
+        self.bar.close()
+        if self.log:
+            self.log.close()
+
+    def interrupted(self) -> None:
+        self.close()
+        print(f"\ninterrupted: {len(self.reports)} of {self.total} graded; their rows are kept.", file=sys.stderr)
+
+    def finish(self, *more: str) -> list[Report]:
+        self.close()
+        print("\n".join([summary(self.reports, time.monotonic() - self.start), *more]), file=sys.stderr)
+        return self.reports
+
+
+def chosen_of(items: list[Item], fallback: list[Assignment]) -> list[Assignment]:
+    """The assignments of a run: those of its submissions, in order of first appearance."""
+    return list(dict.fromkeys(a for _, _, a in items if a)) or list(fallback)
 
 
 def grade_all(engine: Engine, items: list[Item], jobs: int, csv_path: Path | None,
               results_dir: Path | None, progress: bool = True) -> list[Report]:
-    chosen = list(dict.fromkeys(a for _, _, a in items if a)) or list(engine.assignments.values())
-    log = results.CsvLog(csv_path, chosen) if csv_path else None
-    reports: list[Report] = []
-    start = time.monotonic()
-    bar = tqdm(total=len(items), unit="nb", disable=not progress, file=sys.stderr, dynamic_ncols=True)
+    rec = Recorder(items, chosen_of(items, engine.assignments.values()), csv_path, results_dir, progress)
     pool = ThreadPoolExecutor(max_workers=jobs)
     futures = {pool.submit(_grade_one, engine, item): item for item in items}
     try:
@@ -108,26 +139,14 @@ def grade_all(engine: Engine, items: list[Item], jobs: int, csv_path: Path | Non
                     report = fut.result()
                 except Exception as e:
                     report = _internal_error(student, path, a, e)
-                reports.append(report)
-                if log:
-                    log.add(report)
-                if results_dir:
-                    name = _safe(student) if len(chosen) == 1 else f"{_safe(student)}.{_safe(report.assignment)}"
-                    results.write_json(results_dir / f"{name}.json", results.gradescope(report))
-                bar.set_postfix_str(f"{student[:20]} {report.score:g}/{report.max_score:g}")
-                bar.update()
+                rec.add(report)
     except KeyboardInterrupt:
         pool.shutdown(wait=False, cancel_futures=True)
-        bar.close()
-        print(f"\ninterrupted: {len(reports)} of {len(items)} graded; their rows are kept.", file=sys.stderr)
+        rec.interrupted()
         raise
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
-        bar.close()
-        if log:
-            log.close()
-    print(summary(reports, time.monotonic() - start), file=sys.stderr)
-    return reports
+    return rec.finish()
 
 
 def summary(reports: list[Report], seconds: float) -> str:
@@ -139,7 +158,7 @@ def summary(reports: list[Report], seconds: float) -> str:
     for r in reports:
         for f in r.flags:
             flags[f] = flags.get(f, 0) + 1
-    full = sum(r.score == r.max_score for r in reports)
+    full = sum(r.max_score > 0 and r.score == r.max_score for r in reports)
     lines = [f"graded {len(reports)} submissions in {seconds:.1f} s ({60 * len(reports) / max(seconds, 1e-9):.0f} "
              f"per minute)",
              f"score: mean {sum(scores) / len(scores):.1f}, median {median:g}, "

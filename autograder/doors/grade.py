@@ -22,6 +22,14 @@ def configure(p, name: str) -> None:
     p.add_argument("--submission-seconds", type=float, default=d.submission_seconds,
                    help="wall-clock limit of one submission, all checks together")
     p.add_argument("--memory-mb", type=int, default=d.memory >> 20, help="memory a submission may use")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="folder mode: grade on a Dask cluster, e.g. tls://host:8786, or local:N for N local "
+                        "workers of --jobs each (needs the dask extra; see docs/scale-out.md)")
+    p.add_argument("--shard-size", type=int, default=None,
+                   help="with --scheduler: submissions sent to a worker together (default: from the run's size)")
+    p.add_argument("--tls-ca-file", help="with --scheduler: the certificate authority of the cluster's TLS")
+    p.add_argument("--tls-cert", help="with --scheduler: this client's TLS certificate")
+    p.add_argument("--tls-key", help="with --scheduler: this client's TLS private key")
     p.add_argument("--unsafe-no-sandbox", action="store_true",
                    help="grade even where submissions cannot be isolated (they run with your rights); "
                         "recorded in every result")
@@ -46,6 +54,8 @@ def run(args) -> int:
         print(f"error: {e.args[0]}", file=sys.stderr)
         return 2
     items = batch.assign(batch.find(path), forced, path) if path.is_dir() else batch.assign([(path.stem, path)], forced)
+    if args.scheduler:
+        return _on_cluster(args, items, limits, path)
     chosen = list(dict.fromkeys(a for _, _, a in items if a)) or list(registry.all().values())
     try:
         engine = Engine(chosen, limits, unsafe=args.unsafe_no_sandbox)
@@ -74,7 +84,7 @@ def run(args) -> int:
     student, path, a = items[0]
     if a is None:
         with engine:
-            report = batch._unknown(student, path, engine)
+            report = batch._unknown(student, path, engine.sandbox)
         results.write_json(out, results.failed_results(report.notes[0]))
         print(f"{student}: {report.notes[0]}", file=sys.stderr)
         return 0
@@ -87,3 +97,34 @@ def run(args) -> int:
     results.write_json(out, results.gradescope(report))
     print(f"{report.student}: {report.score:g} / {report.max_score:g} -> {out}")
     return 0
+
+
+def _on_cluster(args, items, limits: Limits, path: Path) -> int:
+    import sys
+    if not path.is_dir():
+        print("error: --scheduler grades a folder of submissions; grade a single notebook without it.",
+              file=sys.stderr)
+        return 2
+    try:
+        from . import cluster
+    except ImportError as e:
+        print(f"error: --scheduler needs Dask ({e}); install the extra: pip install -e '.[dask]'", file=sys.stderr)
+        return 2
+    if args.results_dir:
+        args.results_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        client, local = cluster.connect(args.scheduler, args.jobs, cluster.security(args))
+    except Exception as e:      # the scheduler cannot be reached: every submission still gets its row
+        from . import batch
+        if args.csv or args.results_dir:
+            batch.record_failure(items, e, args.csv, args.results_dir)
+        print(f"error: cannot reach the scheduler {args.scheduler}: {type(e).__name__}: {e}", file=sys.stderr)
+        return 1
+    try:
+        return cluster.grade_all(client, items, limits=limits, unsafe=args.unsafe_no_sandbox, csv_path=args.csv,
+                                 results_dir=args.results_dir, progress=not args.no_progress,
+                                 shard_size=args.shard_size)
+    finally:
+        client.close()
+        if local:
+            local.close()

@@ -65,6 +65,14 @@ class Report:
         return sum(v.max_points for v in self.verdicts)
 
 
+def not_graded(path, a: Assignment | None, student: str, why: str, outcome: Outcome, sandbox: str = "") -> Report:
+    """The report of a submission none of whose checks could be asked: each fails, saying why."""
+    verdicts = [c.verdict(False, f"{c.part}, {c.title}: not graded: {why}", outcome.value)
+                for c in (a.checks if a else ())]
+    return Report(str(path), student, verdicts, [why], [outcome.value], sandbox=sandbox,
+                  assignment=a.name if a else "")
+
+
 class SandboxUnavailable(RuntimeError):
     """The grader cannot isolate submissions here and was not told to grade without isolation."""
 
@@ -193,9 +201,7 @@ class Engine:
         except OSError as e:
             nb, problem = None, f"{path.name} could not be read ({type(e).__name__}: {e.strerror or e})."
         if nb is None:
-            report.verdicts = [c.verdict(False, f"{c.part}, {c.title}: not graded: {problem}",
-                                         Outcome.UNREADABLE.value) for c in a.checks]
-            report.notes, report.flags = [problem], [Outcome.UNREADABLE.value]
+            report = not_graded(path, a, report.student, problem, Outcome.UNREADABLE, self.sandbox)
             report.seconds = time.monotonic() - start
             return report
         cells = notebook.cells_to_run(nb, self._release(a), a.setup_cells, a.demo_cells)

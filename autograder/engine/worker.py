@@ -316,7 +316,7 @@ def runner(kind: str, fd: int, view: _View, assignments: dict) -> None:
     os.close(out_w)
     send(sock, {"hello": {"pid": pid, "runner": os.getpid(), "isolation": layers}})
     os.write(go_w, b"g")
-    output, dropped, status = _drain(out_r, pid, job["limits"]["output"], where["cleanup"])
+    output, dropped, status = _drain(out_r, pid, job["limits"]["output"], where["cleanup"], sock)
     _sweep("namespaces" not in layers)
     if where["cleanup"]:
         import shutil
@@ -327,13 +327,19 @@ def runner(kind: str, fd: int, view: _View, assignments: dict) -> None:
         pass
 
 
-def _drain(fd: int, pid: int, keep: int, scratch: str | None) -> tuple[bytes, int, int]:
+def _drain(fd: int, pid: int, keep: int, scratch: str | None, grader: socket.socket) -> tuple[bytes, int, int]:
     """Keep the first `keep` bytes the student's code prints, count and discard the rest, until it exits.
     A `scratch` folder on the machine's disk (no namespaces: no size-limited tmpfs) is measured every second,
-    and the student's process is stopped when it holds more than the scratch allows."""
+    and the student's process is stopped when it holds more than the scratch allows. The student's process is
+    also stopped when the grader's end of the job's socket goes away (the grader itself died, e.g. a cluster
+    worker that was lost): nobody waits for its answers any more."""
     from . import sandbox
     kept, dropped, status, measured = bytearray(), 0, None, time.monotonic()
+    hangup = select.poll()
+    hangup.register(grader, select.POLLRDHUP)
     while status is None:
+        if hangup.poll(0):
+            os.kill(pid, signal.SIGKILL)
         if scratch and time.monotonic() - measured > SCRATCH_CHECK_SECONDS:
             measured = time.monotonic()
             if _size(scratch) > sandbox.SCRATCH_MB << 20:
