@@ -1,6 +1,7 @@
 """The engine on correct, buggy, broken and hostile submissions, graded as one batch."""
 import csv
 import json
+import socket
 
 import nbformat
 import psutil
@@ -18,6 +19,8 @@ BACKWARD = {c.name for c in CHECKS if "backward" in c.uses} | {"train_xor"}     
 FORWARD = {c.name for c in CHECKS if "forward" in c.uses} | {"train_xor"}
 
 
+SECRET = "test-engine-secret"
+LIMITS = Limits(check_seconds=4, cells_seconds=15, submission_seconds=90)
 LEAK_PORT = 47613          # hostile_network.py sends to this port
 
 
@@ -49,8 +52,7 @@ def graded(tmp_path_factory, listener):
     (folder / "plain_py").mkdir()
     (folder / "plain_py" / "backprop.py").write_text("def forward(X, y, params):\n    return 0.0, None\n")
     out = tmp_path_factory.mktemp("out")
-    limits = Limits(check_seconds=4, cells_seconds=15, submission_seconds=90)
-    with Engine([A], limits=limits) as engine:
+    with Engine([A], limits=LIMITS, secret=SECRET) as engine:
         reports = batch.grade_all(engine, batch.assign(batch.find(folder), A), jobs=2, csv_path=out / "grades.csv",
                                   results_dir=out / "results", progress=False)
     return {r.student: r for r in reports}, out, folder
@@ -234,3 +236,28 @@ def test_ctrl_c_keeps_the_rows_already_graded(tmp_path):
     while workers() - before and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not workers() - before, "worker processes outlived the interrupted run"
+
+
+@pytest.mark.cluster
+def test_a_dask_cluster_grades_the_whole_batch_as_the_engine_does(graded, dask_client, listener, tmp_path):
+    """The same batch, hostile submissions included, on two Dask workers: for the same secret and limits,
+    every submission gets one row with the same verdicts, outcomes and flags as when graded here."""
+    from autograder.doors import cluster
+    local, _, folder = graded
+    items = batch.assign(batch.find(folder), A)
+    assert cluster.grade_all(dask_client, items, limits=LIMITS, unsafe=False, csv_path=tmp_path / "grades.csv",
+                             results_dir=tmp_path / "results", progress=False, secret=SECRET) == 0
+    with open(tmp_path / "grades.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert sorted(r["student"] for r in rows) == sorted(local)
+    assert {p.stem for p in (tmp_path / "results").glob("*.json")} == set(local)
+    for row in rows:
+        mine = local[row["student"]]
+        assert float(row["score"]) == mine.score, (row["student"], row["notes"], mine.notes)
+        assert sorted(row["flags"].split()) == sorted(mine.flags), row["student"]
+        assert row["submission"] == mine.submission and row["sandbox"] == mine.sandbox
+        result = json.loads((tmp_path / "results" / f"{row['student']}.json").read_text())
+        assert {c["check"]: (c["points"], c["tag"]) for c in result["extra_data"]["checks"]} == \
+            {v.check: (v.points, v.tag) for v in mine.verdicts}, row["student"]
+    with pytest.raises(socket.timeout):
+        listener.accept()

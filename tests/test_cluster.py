@@ -1,0 +1,214 @@
+"""Grading on a Dask cluster: a lost worker loses and duplicates nothing, student code cannot reach the
+scheduler, a cluster that cannot isolate is refused, and local grading never imports Dask. (That the cluster
+grades a whole batch, hostile submissions included, exactly as the engine does is in test_engine.py; the
+attacker graded on a cluster is in test_attacks.py.)"""
+from __future__ import annotations
+
+import csv
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import nbformat
+import psutil
+import pytest
+
+from autograder.engine.engine import Limits
+from helpers import A, ROOT, filled
+
+from autograder.doors import batch
+
+pytestmark = pytest.mark.cluster
+if not os.environ.get("CI"):            # CI installs the extra: there, its absence fails
+    pytest.importorskip("distributed", reason="needs the dask extra: pip install -e '.[dask]'")
+from autograder.doors import cluster  # noqa: E402
+
+
+def _submit(folder: Path, student: str, nb) -> Path:
+    path = folder / student / "backprop" / "backprop.ipynb"
+    path.parent.mkdir(parents=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def _slow(name: str, seconds: float):
+    """An answer whose first answer cell also sleeps: each job running it stays busy for a while."""
+    nb = filled(name)
+    cell = next(c for c in nb.cells if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution"))
+    cell.source += f"\nimport time as _t\n_t.sleep({seconds})\n"
+    return nb
+
+
+def _rows(path: Path) -> list[dict]:
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _started(client, since: int) -> list[dict]:
+    return [m for _, m in client.get_events(cluster.TOPIC)[since:] if isinstance(m, dict)]
+
+
+def test_a_worker_killed_mid_run_loses_no_submission_and_duplicates_none(dask_client, tmp_path, capsys):
+    folder = tmp_path / "submitted"
+    students = [f"s{i}" for i in range(6)]
+    for s in students:
+        _submit(folder, s, _slow("key", 3))
+    items = batch.assign(batch.find(folder), A)
+    before = len(dask_client.get_events(cluster.TOPIC))
+    pids = dask_client.run(os.getpid)
+    done = {}
+    run = threading.Thread(target=lambda: done.setdefault("rc", cluster.grade_all(
+        dask_client, items, limits=Limits(), unsafe=False, csv_path=tmp_path / "grades.csv",
+        results_dir=tmp_path / "results", progress=False, shard_size=1)))
+    run.start()
+    deadline = time.monotonic() + 180
+    while not _started(dask_client, before) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    first = _started(dask_client, before)
+    assert first, "no shard started"
+    time.sleep(2)                                   # well inside the shard's first job
+    victim = psutil.Process(pids[first[0]["worker"]])
+    left = [p for p in victim.children(recursive=True)]
+    assert any("autograder.engine.worker" in " ".join(p.cmdline()) for p in left), "no warm worker to lose"
+    victim.send_signal(signal.SIGKILL)
+    run.join(timeout=600)
+    assert not run.is_alive() and done["rc"] == 0
+    rows = _rows(tmp_path / "grades.csv")
+    assert sorted(r["student"] for r in rows) == students, "each submission exactly once"
+    assert all(r["score"] == "100" and not r["flags"] for r in rows), rows
+    assert sorted(p.stem for p in (tmp_path / "results").glob("*.json")) == students
+    err = capsys.readouterr().err
+    assert "retried: 1 shard" in err and first[0]["worker"] in err, err[-2000:]
+    gone = psutil.wait_procs(left, timeout=15)[1]
+    assert not gone, f"left behind by the lost worker: {[p.cmdline()[:4] for p in gone]}"
+    dask_client.wait_for_workers(2, timeout=120)    # its nanny starts it again, for the tests after this one
+
+
+def test_a_submission_cannot_reach_the_scheduler(dask_client, tmp_path):
+    """The notebook connects to the scheduler's own port and, if it can, asks every worker to write a
+    marker, and submits a task that writes another; the same code run here, outside any sandbox, does."""
+    address = dask_client.scheduler.address
+    host, port = address.rsplit("/", 1)[1].rsplit(":", 1)
+    token = secrets.token_hex(8)
+    marker = Path("/tmp") / f"bph-scheduler-{token}"
+    attack = (f"import socket\nMARK = {str(marker)!r}\n"
+              "def _mark(suffix):\n    open(MARK + suffix, 'w').write('reached')\n"
+              "try:\n    from distributed import Client\n"
+              f"    _c = Client({address!r}, timeout=5)\n"
+              "    _c.run(_mark, '.run')\n    _c.submit(_mark, '.task', pure=False).result()\n    _c.close()\n"
+              "except Exception as e:\n    print('client:', type(e).__name__, e)\n"
+              f"try:\n    _s = socket.create_connection(({host!r}, {port}), timeout=3)\n"
+              "    _mark('.socket')\nexcept Exception as e:\n    print('socket:', type(e).__name__, e)\n")
+    nb = filled("key")
+    nb.cells.append(nbformat.v4.new_code_cell(attack))
+    _submit(tmp_path / "submitted", "attacker", nb)
+    items = batch.assign(batch.find(tmp_path / "submitted"), A)
+    try:
+        assert cluster.grade_all(dask_client, items, limits=Limits(), unsafe=False,
+                                 csv_path=tmp_path / "grades.csv", results_dir=None, progress=False) == 0
+        reached = sorted(p.name for p in Path("/tmp").glob(f"bph-scheduler-{token}*"))
+        assert reached == [], f"the submission reached the scheduler: {reached}"
+        rows = _rows(tmp_path / "grades.csv")      # graded: the Dask client it left behind costs it checks
+        assert len(rows) == 1 and float(rows[0]["score"]) > 0 and "internal_error" not in rows[0]["flags"], rows
+        # the control: outside the sandbox the same code gets through
+        exec(compile(attack.replace(str(marker), str(marker) + "-control"), "<control>", "exec"), {})
+        control = sorted(p.name for p in Path("/tmp").glob(f"bph-scheduler-{token}-control*"))
+        assert control == [f"bph-scheduler-{token}-control{s}" for s in (".run", ".socket", ".task")], control
+    finally:
+        for p in Path("/tmp").glob(f"bph-scheduler-{token}*"):
+            p.unlink()
+
+
+def _grade(args: list[str], cwd: Path, env: dict | None = None, timeout: float = 600):
+    return subprocess.run([sys.executable, "-m", "autograder", "grade", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=timeout, env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
+
+
+def test_the_command_grades_on_a_scheduler_by_its_address(dask_client, tmp_path):
+    for name in ("key", "bug_missing_inv_B"):
+        _submit(tmp_path / "submitted", name, filled(name))
+    (tmp_path / "submitted" / "mystery").mkdir()
+    (tmp_path / "submitted" / "mystery" / "answers.txt").write_text("42")
+    p = _grade(["submitted", "--scheduler", dask_client.scheduler.address, "--csv", "grades.csv", "--no-progress"],
+               tmp_path)
+    assert p.returncode == 0, p.stderr[-2000:]
+    rows = {r["student"]: r for r in _rows(tmp_path / "grades.csv")}
+    assert {s: r["score"] for s, r in rows.items()} == {"key": "100", "bug_missing_inv_B": "74", "mystery": "0"}
+    assert "sandbox: namespaces" in p.stderr and rows["mystery"]["sandbox"] == rows["key"]["sandbox"] != ""
+    assert "graded 3 submissions" in p.stderr
+
+
+def test_a_worker_running_other_code_is_refused(dask_client, tmp_path, monkeypatch, capsys):
+    _submit(tmp_path / "submitted", "key", filled("key"))
+    items = batch.assign(batch.find(tmp_path / "submitted"), A)
+    monkeypatch.setattr(cluster, "fingerprint", lambda names: "0123456789abcdef")
+    rc = cluster.grade_all(dask_client, items, limits=Limits(), unsafe=False, csv_path=tmp_path / "grades.csv",
+                           results_dir=None, progress=False)
+    assert rc == cluster.REFUSED
+    assert "another version of the grader" in capsys.readouterr().err
+    assert not (tmp_path / "grades.csv").exists()
+
+
+def test_a_cluster_that_cannot_isolate_refuses_unless_told(tmp_path):
+    """Workers whose sandbox has only seccomp (no file allow-list): refused with exit 3 and no grade; with
+    --unsafe-no-sandbox graded, and every row says so."""
+    _submit(tmp_path / "submitted", "key", filled("key"))
+    args = ["submitted", "--scheduler", "local:1", "--jobs", "1", "--csv", "grades.csv", "--no-progress"]
+    weak = {"BACKPROP_SANDBOX_LAYERS": "seccomp"}
+    p = _grade(args, tmp_path, weak)
+    assert p.returncode == 3, p.stderr[-2000:]
+    assert "refusing" in p.stderr.lower() and "allow-list" in p.stderr, p.stderr[-2000:]
+    assert not (tmp_path / "grades.csv").exists()
+    p = _grade(args + ["--unsafe-no-sandbox"], tmp_path, weak)
+    assert p.returncode == 0, p.stderr[-2000:]
+    rows = _rows(tmp_path / "grades.csv")
+    assert [r["score"] for r in rows] == ["100"] and rows[0]["sandbox"].startswith("UNSAFE"), rows
+
+
+def test_the_worker_command_joins_a_scheduler_with_a_warm_engine(dask_client, tmp_path):
+    n = len(dask_client.scheduler_info()["workers"])
+    proc = subprocess.Popen([sys.executable, "-m", "autograder", "worker", dask_client.scheduler.address,
+                             "--jobs", "1", "--name", "bph-extra"], env={**os.environ, "PYTHONPATH": str(ROOT)},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        dask_client.wait_for_workers(n + 1, timeout=120)
+        names = {w["name"]: a for a, w in dask_client.scheduler_info()["workers"].items()}
+        extra = names["bph-extra"]
+        deadline = time.monotonic() + 120           # the preload starts the engine beside the worker
+        warm = {}
+        while time.monotonic() < deadline and not warm.get(extra):
+            warm = dask_client.run(lambda: len(sys.modules["autograder.doors.cluster"]._engines), workers=[extra])
+            time.sleep(0.5)
+        assert warm[extra] == 1
+        _submit(tmp_path / "submitted", "key", filled("key"))
+        items = batch.assign(batch.find(tmp_path / "submitted"), A)
+        assert cluster.grade_all(dask_client, items, limits=Limits(), unsafe=False, csv_path=tmp_path / "g.csv",
+                                 results_dir=None, progress=False) == 0
+        assert _rows(tmp_path / "g.csv")[0]["score"] == "100"
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    while len(dask_client.scheduler_info()["workers"]) > n and time.monotonic() < deadline:
+        time.sleep(0.5)
+
+
+def test_local_grading_never_imports_dask(tmp_path):
+    _submit(tmp_path / "submitted", "key", filled("key"))
+    script = ("import sys\nfrom autograder.__main__ import main\n"
+              "rc = main(['grade', 'submitted', '--csv', 'g.csv', '--no-progress', '--jobs', '1'])\n"
+              "print('LOADED', sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))\n"
+              "sys.exit(rc)\n")
+    p = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=600,
+                       env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert "LOADED []" in p.stdout, p.stdout
+    assert _rows(tmp_path / "g.csv")[0]["score"] == "100"
