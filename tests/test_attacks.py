@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import functools
 import hashlib
+import importlib.util
 import json
 import os
 import pwd
@@ -46,12 +47,14 @@ STUDENTS = {"a_attacker": "hostile_attacker", "b_victim_key": "key", "c_victim_l
             "d_blank": "broken_blank"}             # graded in this order, two at a time
 VICTIMS = ("b_victim_key", "c_victim_layers")
 BENIGN = {"a_key": "key", "b_blank": "broken_blank"}
-MODES = ("root", "user", "user_no_userns")
-LEVEL = {"root": ["namespaces"], "user": ["namespaces"], "user_no_userns": ["landlock", "seccomp"]}
+MODES = ("root", "user", "user_no_userns", "cluster")      # cluster: as root, on a local Dask cluster
+LEVEL = {"root": ["namespaces"], "user": ["namespaces"], "user_no_userns": ["landlock", "seccomp"],
+         "cluster": ["namespaces", "on 2 Dask workers"]}
 NOT_LEVEL = {"user_no_userns": ["namespaces"]}
 REFUSAL_NAMES = {"--no-landlock": ["namespace", "landlock"], "--no-seccomp": ["namespace", "seccomp"]}
 LAYERS_ENV = "BACKPROP_SANDBOX_LAYERS"
 GRADE = ["grade", "submitted", "--csv", "grades.csv", "--results-dir", "results", "--jobs", "2", "--no-progress"]
+ON_CLUSTER = ["--scheduler", "local:2", "--jobs", "1"]      # two Dask workers of one job each
 
 
 # ---------------------------------------------------------------------------------------------- who grades
@@ -82,7 +85,7 @@ class Grader:
         return env
 
     def site_packages(self) -> list[Path]:
-        if self.mode == "root":
+        if self.uid == 0:
             return [Path(p) for p in site.getsitepackages()] + [Path(sys.prefix), Path(sys.base_prefix)]
         venv = Path(self.python).parent.parent
         return [venv, *venv.glob("lib/python3*/site-packages")]
@@ -110,8 +113,10 @@ def _unprivileged_problem() -> str | None:
 def grader(mode: str) -> Grader:
     if os.geteuid() != 0:
         pytest.skip("grading as root or as another user needs the tests to run as root (as CI does)")
-    if mode == "root":
-        return Grader("root", sys.executable, "root", 0, 0, pwd.getpwuid(0).pw_dir)
+    if mode in ("root", "cluster"):
+        if mode == "cluster" and importlib.util.find_spec("distributed") is None and not os.environ.get("CI"):
+            pytest.skip("needs the dask extra: pip install -e '.[dask]'")
+        return Grader(mode, sys.executable, "root", 0, 0, pwd.getpwuid(0).pw_dir)
     problem = _unprivileged_problem()
     if problem:
         if os.environ.get("CI"):
@@ -323,7 +328,8 @@ def attacked(request) -> Outcome:
         try:
             package = tree_hash(course / "autograder")
             victims = {s: (course / "submitted" / s / "backprop" / "backprop.ipynb").read_bytes() for s in VICTIMS}
-            rc, out = run(g, course, GRADE, secret, wrap=[] if g.wrapped else None)
+            rc, out = run(g, course, GRADE + (ON_CLUSTER if g.mode == "cluster" else []), secret,
+                          wrap=[] if g.wrapped else None)
             time.sleep(1)             # the time a detached process would take to act
             left = survivors(token)
             heard = ears.heard()

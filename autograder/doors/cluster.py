@@ -187,7 +187,7 @@ def grade_all(client: Client, items: list[batch.Item], *, limits: Limits, unsafe
         if refused:
             print(refused, file=sys.stderr)
             return REFUSED
-        print(f"sandbox: {where}", file=sys.stderr)
+        print(f"sandbox: {where} (on {len(client.nthreads())} Dask workers)", file=sys.stderr)
         return _stream(client, run, items, chosen, csv_path, results_dir, progress, shard_size, where)
     finally:
         try:
