@@ -5,7 +5,9 @@ In one run, on the same submissions (correct answers in four styles and common b
      preprocessor (the course's default),
   2. the engine, --jobs = the cores, and with one job,
   3. the checks' own compute: the notebook's cells and every check run in this process, no isolation,
-  4. the layers assignment through the same engine, one job, on as many of its submissions.
+  4. the layers assignment through the same engine, one job, on as many of its submissions,
+  5. with --scheduler local:N (or a scheduler's address): the same submissions on a Dask cluster, and for a
+     local cluster the scaling from one worker to N (workers of one job each).
 Prints submissions per minute for each and the ratios, so that a noisy shared machine still compares fairly."""
 from __future__ import annotations
 
@@ -48,11 +50,44 @@ def in_process(names: list[str]) -> float:
     return time.perf_counter() - start
 
 
+def on_dask(scheduler: str, items) -> list[tuple[str, float]]:
+    """Seconds to grade `items` on Dask, each cluster warmed first: for local:N one worker then N workers
+    (of one job each); for an address, that cluster as it is."""
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    from autograder.doors import cluster
+    from autograder.engine.engine import Limits
+
+    def timed(client, label):
+        grade = lambda its: cluster.grade_all(client, its, limits=Limits(), unsafe=False, csv_path=None,
+                                              results_dir=None, progress=False)
+        client.wait_for_workers(1)
+        grade(items[:2 * len(client.nthreads())])         # every worker's engine starts and warms
+        t = time.perf_counter()
+        grade(items)
+        return label, time.perf_counter() - t
+
+    if not scheduler.startswith("local:"):
+        with Client(scheduler) as client:
+            return [timed(client, f"Dask at {scheduler}")]
+    rows = []
+    n = int(scheduler.split(":")[1])
+    for workers in dict.fromkeys((1, n)):
+        with LocalCluster(n_workers=workers, threads_per_worker=1, host="127.0.0.1", dashboard_address=None,
+                          silence_logs=logging.ERROR) as lc, Client(lc) as client:
+            client.wait_for_workers(workers)
+            rows.append(timed(client, f"Dask, local cluster of {workers} worker(s)"))
+    return rows
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--n", type=int, default=24, help="submissions per method")
     ap.add_argument("--jobs", type=int, default=batch.default_jobs())
     ap.add_argument("--quick", action="store_true", help="leave out the two nbgrader rows (the slow ones)")
+    ap.add_argument("--scheduler", help="also grade on Dask: local:N, or a scheduler's address")
     args = ap.parse_args()
     names = [MIX[i % len(MIX)] for i in range(args.n)]
     with tempfile.TemporaryDirectory() as tmp:
@@ -96,6 +131,7 @@ def main() -> int:
             t = time.perf_counter()
             batch.grade_all(engine, layer_items, 1, None, None, progress=False)
             layers_1_s = time.perf_counter() - t
+        cluster_rows = on_dask(args.scheduler, items) if args.scheduler else []
     compute_s = in_process(names)
 
     per_min = lambda s: 60 * n / s
@@ -107,10 +143,17 @@ def main() -> int:
     print(f"{'engine, one job':<44}{engine_1_s:>9.1f}{per_min(engine_1_s):>12.1f}")
     print(f"{'checks in this process (no isolation)':<44}{compute_s:>9.1f}{per_min(compute_s):>12.1f}")
     print(f"{'layers: engine, one job':<44}{layers_1_s:>9.1f}{per_min(layers_1_s):>12.1f}")
+    for label, seconds in cluster_rows:
+        print(f"{label:<44}{seconds:>9.1f}{per_min(seconds):>12.1f}")
     print(f"engine start-up (two warm workers, once per run): {startup_s:.1f} s")
     print(f"throughput, engine / nbgrader: {nbgrader_s / engine_s:.1f}x")
     print(f"cost per submission, engine one job / checks in process: {engine_1_s / compute_s:.2f}x")
     print(f"cost per submission, layers / backprop (engine, one job): {layers_1_s / engine_1_s:.2f}x")
+    if cluster_rows:
+        print(f"throughput, {cluster_rows[-1][0].strip()} / engine --jobs {args.jobs}: "
+              f"{engine_s / cluster_rows[-1][1]:.2f}x")
+    if len(cluster_rows) == 2:
+        print(f"scaling, Dask {args.scheduler} / one worker: {cluster_rows[0][1] / cluster_rows[1][1]:.2f}x")
     return 0
 
 
