@@ -5,8 +5,10 @@ attacker graded on a cluster is in test_attacks.py.)"""
 from __future__ import annotations
 
 import csv
+import json
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -170,35 +172,80 @@ def test_a_cluster_that_cannot_isolate_refuses_unless_told(tmp_path):
     assert [r["score"] for r in rows] == ["100"] and rows[0]["sandbox"].startswith("UNSAFE"), rows
 
 
-def test_the_worker_command_joins_a_scheduler_with_a_warm_engine(dask_client, tmp_path):
-    n = len(dask_client.scheduler_info()["workers"])
-    proc = subprocess.Popen([sys.executable, "-m", "autograder", "worker", dask_client.scheduler.address,
-                             "--jobs", "1", "--name", "bph-extra"], env={**os.environ, "PYTHONPATH": str(ROOT)},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+def _certificates(folder: Path) -> dict[str, Path]:
+    """A certificate authority and a certificate for each of the scheduler, the worker and the client."""
+    if shutil.which("openssl") is None and not os.environ.get("CI"):
+        pytest.skip("needs openssl")
+    run = lambda *a: subprocess.run(["openssl", *a], cwd=folder, check=True, capture_output=True)
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=test CA", "-keyout",
+        "ca-key.pem", "-out", "ca.pem")
+    (folder / "san.cnf").write_text("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+    for who in ("scheduler", "worker", "client"):
+        run("req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={who}", "-keyout", f"{who}-key.pem", "-out",
+            f"{who}.csr")
+        run("x509", "-req", "-in", f"{who}.csr", "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial",
+            "-days", "2", "-extfile", "san.cnf", "-out", f"{who}.pem")
+    return {name: folder / f"{name}.pem" for name in ("ca", "scheduler", "scheduler-key", "worker", "worker-key",
+                                                      "client", "client-key")}
+
+
+def test_the_worker_command_serves_a_tls_scheduler_that_refuses_strangers(tmp_path):
+    """By hand, as docs/scale-out.md says: a TLS scheduler, `python -m autograder worker` (which starts its
+    warm engine at once), and `grade --scheduler tls://...` with a client certificate. Without one, the
+    grader cannot connect, says why, and every submission still gets its row."""
+    from distributed import Client
+    from distributed.security import Security
+    pem = _certificates(tmp_path)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    started = []
+
+    def start(*argv):
+        started.append(subprocess.Popen([sys.executable, *argv], env=env, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL, start_new_session=True, cwd=tmp_path))
+
+    start("-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+          "--protocol", "tls", "--tls-ca-file", pem["ca"], "--tls-cert", pem["scheduler"], "--tls-key",
+          pem["scheduler-key"], "--scheduler-file", tmp_path / "scheduler.json")
     try:
-        dask_client.wait_for_workers(n + 1, timeout=120)
-        names = {w["name"]: a for a, w in dask_client.scheduler_info()["workers"].items()}
-        extra = names["bph-extra"]
-        deadline = time.monotonic() + 120           # the preload starts the engine beside the worker
-        warm = {}
-        while time.monotonic() < deadline and not warm.get(extra):
-            warm = dask_client.run(lambda: len(sys.modules["autograder.doors.cluster"]._engines), workers=[extra])
-            time.sleep(0.5)
-        assert warm[extra] == 1
-        _submit(tmp_path / "submitted", "key", filled("key"))
-        items = batch.assign(batch.find(tmp_path / "submitted"), A)
-        assert cluster.grade_all(dask_client, items, limits=Limits(), unsafe=False, csv_path=tmp_path / "g.csv",
-                                 results_dir=None, progress=False) == 0
-        assert _rows(tmp_path / "g.csv")[0]["score"] == "100"
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "scheduler.json").exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        address = json.loads((tmp_path / "scheduler.json").read_text())["address"]
+        assert address.startswith("tls://")
+        start("-m", "autograder", "worker", address, "--jobs", "1", "--name", "bph-tls", "--tls-ca-file",
+              pem["ca"], "--tls-cert", pem["worker"], "--tls-key", pem["worker-key"])
+        tls = Security(tls_ca_file=str(pem["ca"]), tls_client_cert=str(pem["client"]),
+                       tls_client_key=str(pem["client-key"]), require_encryption=True)
+        with Client(address, security=tls, timeout="60s") as client:
+            client.wait_for_workers(1, timeout=120)
+            warm = {}
+            while time.monotonic() < deadline + 120 and not any(warm.values()):
+                warm = client.run(lambda: len(sys.modules["autograder.doors.cluster"]._engines))
+                time.sleep(0.5)
+            assert list(warm.values()) == [1], "the worker did not start its engine with itself"
+        for name in ("key", "bug_relu_derivative"):
+            _submit(tmp_path / "submitted", name, filled(name))
+        certs = ["--tls-ca-file", str(pem["ca"]), "--tls-cert", str(pem["client"]), "--tls-key",
+                 str(pem["client-key"])]
+        p = _grade(["submitted", "--scheduler", address, "--csv", "grades.csv", "--no-progress", *certs], tmp_path)
+        assert p.returncode == 0, p.stderr[-2000:]
+        assert {r["student"]: r["score"] for r in _rows(tmp_path / "grades.csv")} == \
+            {"key": "100", "bug_relu_derivative": "86"}
+        assert "on 1 Dask worker)" in p.stderr
+        p = _grade(["submitted", "--scheduler", address, "--csv", "stranger.csv", "--no-progress"], tmp_path,
+                   timeout=120)
+        assert p.returncode == 1 and "--tls-cert" in p.stderr, p.stderr[-2000:]
+        rows = _rows(tmp_path / "stranger.csv")
+        assert sorted(r["student"] for r in rows) == ["bug_relu_derivative", "key"]
+        assert all(r["flags"] == "internal_error" and "cannot reach the scheduler" in r["notes"] for r in rows), rows
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-    deadline = time.monotonic() + 60
-    while len(dask_client.scheduler_info()["workers"]) > n and time.monotonic() < deadline:
-        time.sleep(0.5)
+        for proc in started:
+            os.killpg(proc.pid, signal.SIGTERM)
+        for proc in started:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
 
 
 def test_local_grading_never_imports_dask(tmp_path):

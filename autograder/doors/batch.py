@@ -54,31 +54,24 @@ def assign(found: list[tuple[str, Path]], forced: Assignment | None = None, root
     return items
 
 
-def _internal_error(student: str, path: Path, a: Assignment | None, exc: BaseException) -> Report:
-    text = f"grading failed inside the grader ({type(exc).__name__}: {exc}); please report this."
+def _internal_error(student: str, path: Path, a: Assignment | None, exc: BaseException,
+                    why: str | None = None) -> Report:
+    """A submission the grader failed to grade: `why` (a cause outside the grader, e.g. an unreachable cluster),
+    or the grader's own error, to be reported."""
+    text = why or f"grading failed inside the grader ({type(exc).__name__}: {exc}); please report this."
     report = not_graded(path, a, student, text, Outcome.INTERNAL)
-    report.notes.append(traceback.format_exc(limit=3))
+    if why is None:
+        report.notes.append(traceback.format_exc(limit=3))
     return report
 
 
-def record_failure(items: list[Item], exc: BaseException, csv_path: Path | None, results_dir: Path | None) -> None:
+def record_failure(items: list[Item], exc: BaseException, csv_path: Path | None, results_dir: Path | None,
+                   why: str | None = None) -> None:
     """When the grader itself could not start: a row and a results file for every submission, saying so."""
     rec = Recorder(items, chosen_of(items, []), csv_path, results_dir, progress=False)
     for student, path, a in items:
-        rec.add(_internal_error(student, path, a, exc))
+        rec.add(_internal_error(student, path, a, exc, why))
     rec.close()
-
-
-def _unknown(student: str, path: Path, sandbox: str) -> Report:
-    known = ", ".join(registry.all())
-    return Report(str(path), student, [], [f"{path.name}: not graded: it belongs to none of the assignments "
-                                           f"({known}); name its folder or file after one, or pass --assignment."],
-                  [Outcome.UNREADABLE.value], sandbox=sandbox)
-
-
-def _grade_one(engine: Engine, item: Item) -> Report:
-    student, path, a = item
-    return engine.grade(path, a, student) if a else _unknown(student, path, engine.sandbox)
 
 
 class Recorder:

@@ -187,7 +187,8 @@ def grade_all(client: Client, items: list[batch.Item], *, limits: Limits, unsafe
         if refused:
             print(refused, file=sys.stderr)
             return REFUSED
-        print(f"sandbox: {where} (on {len(client.nthreads())} Dask workers)", file=sys.stderr)
+        n = len(client.nthreads())
+        print(f"sandbox: {where} (on {n} Dask worker{'s' if n != 1 else ''})", file=sys.stderr)
         return _stream(client, run, items, chosen, csv_path, results_dir, progress, shard_size, where)
     finally:
         try:
@@ -303,7 +304,7 @@ def _stream(client, run, items, chosen, csv_path, results_dir, progress, shard_s
 def _lost(items, indices, add, why: str) -> None:
     for i in indices:
         student, path, a = items[i]
-        add(i, batch._internal_error(student, path, a, RuntimeError(why)))
+        add(i, batch._internal_error(student, path, a, RuntimeError(why), why))
 
 
 def _retried(client: Client, run: Run) -> list[str]:

@@ -116,9 +116,12 @@ def _on_cluster(args, items, limits: Limits, path: Path) -> int:
         client, local = cluster.connect(args.scheduler, args.jobs, cluster.security(args))
     except Exception as e:      # the scheduler cannot be reached: every submission still gets its row
         from . import batch
+        hint = " (a tls:// scheduler wants --tls-ca-file, --tls-cert and --tls-key, or Dask's TLS configuration)" \
+            if args.scheduler.startswith("tls://") and not args.tls_cert else ""
+        why = f"cannot reach the scheduler {args.scheduler}{hint}: {type(e).__name__}: {e}"
         if args.csv or args.results_dir:
-            batch.record_failure(items, e, args.csv, args.results_dir)
-        print(f"error: cannot reach the scheduler {args.scheduler}: {type(e).__name__}: {e}", file=sys.stderr)
+            batch.record_failure(items, e, args.csv, args.results_dir, why=why)
+        print(f"error: {why}", file=sys.stderr)
         return 1
     try:
         return cluster.grade_all(client, items, limits=limits, unsafe=args.unsafe_no_sandbox, csv_path=args.csv,
