@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import os
 import secrets
 import shutil
@@ -89,6 +90,38 @@ def test_a_worker_killed_mid_run_loses_no_submission_and_duplicates_none(dask_cl
     gone = psutil.wait_procs(left, timeout=15)[1]
     assert not gone, f"left behind by the lost worker: {[p.cmdline()[:4] for p in gone]}"
     dask_client.wait_for_workers(2, timeout=120)    # its nanny starts it again, for the tests after this one
+
+
+def _killing_shard(name, shard):
+    """In place of the workers' task: a shard holding the student `killer` takes its worker down with it."""
+    if any(item[1] == "killer" for item in shard):
+        os._exit(1)
+    return cluster.grade_shard(name, shard)
+
+
+def test_a_shard_that_keeps_killing_workers_is_split_and_only_its_culprit_is_lost(tmp_path, monkeypatch, capsys):
+    """Dask gives up on a task whose workers died (here at once: allowed-failures 0); the grader then tries
+    each submission of the shard alone: the others are graded, the culprit gets a row that says what
+    happened."""
+    import cloudpickle
+    import dask
+    from distributed import Client, LocalCluster
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    monkeypatch.setattr(cluster, "grade_shard", _killing_shard)
+    for name in ("a_key", "killer"):
+        _submit(tmp_path / "submitted", name, filled("key"))
+    items = batch.assign(batch.find(tmp_path / "submitted"), A)
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
+            LocalCluster(n_workers=1, threads_per_worker=1, host="127.0.0.1", dashboard_address=None,
+                         silence_logs=logging.CRITICAL) as lc, Client(lc) as client:
+        rc = cluster.grade_all(client, items, limits=Limits(), unsafe=False, csv_path=tmp_path / "grades.csv",
+                               results_dir=None, progress=False, shard_size=2)
+    assert rc == 0
+    rows = {r["student"]: r for r in _rows(tmp_path / "grades.csv")}
+    assert sorted(rows) == ["a_key", "killer"]
+    assert rows["a_key"]["score"] == "100" and not rows["a_key"]["flags"], rows["a_key"]["notes"]
+    assert rows["killer"]["flags"] == "internal_error" and "lost with the workers" in rows["killer"]["notes"]
+    assert "split after it was lost" in capsys.readouterr().err
 
 
 def test_a_submission_cannot_reach_the_scheduler(dask_client, tmp_path):
