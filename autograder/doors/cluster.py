@@ -180,10 +180,18 @@ def grade_all(client: Client, items: list[batch.Item], *, limits: Limits, unsafe
     names = [a.name for a in chosen]
     secret = secret or os.environ.get("BACKPROP_SECRET") or secrets.token_hex(16)
     run = Run(uuid.uuid4().hex[:12], names, secret, limits, unsafe)
-    client.wait_for_workers(1, timeout=120)
-    client.register_plugin(run, name=run.name)
+    registered = False
     try:
-        refused, where = _check_workers(client, run, names)
+        try:
+            client.wait_for_workers(1, timeout=WAIT_FOR_WORKERS)
+            client.register_plugin(run, name=run.name)
+            registered = True
+            refused, where = _check_workers(client, run, names)
+        except Exception as e:      # no worker came, or the run could not be set up: still a row each
+            why = f"the cluster could not start the run ({type(e).__name__}: {e})"
+            batch.record_failure(items, e, csv_path, results_dir, why=why)
+            print(f"error: {why}", file=sys.stderr)
+            return 1
         if refused:
             print(refused, file=sys.stderr)
             return REFUSED
@@ -192,12 +200,13 @@ def grade_all(client: Client, items: list[batch.Item], *, limits: Limits, unsafe
         return _stream(client, run, items, chosen, csv_path, results_dir, progress, shard_size, where)
     finally:
         try:
-            client.unregister_worker_plugin(run.name)
-        except Exception:           # the cluster may be gone; the run is over either way
+            if registered:
+                client.unregister_worker_plugin(run.name)
+        except Exception:           # the cluster is gone; the run is over either way
             pass
 
-
 REFUSED = 3
+WAIT_FOR_WORKERS = 120          # seconds for a first worker to join (a cluster that is still scaling up)
 
 
 def _check_workers(client: Client, run: Run, names: list[str]) -> tuple[str, str]:
