@@ -292,3 +292,19 @@ def test_local_grading_never_imports_dask(tmp_path):
     assert p.returncode == 0, p.stderr[-2000:]
     assert "LOADED []" in p.stdout, p.stdout
     assert _rows(tmp_path / "g.csv")[0]["score"] == "100"
+
+
+def test_a_cluster_with_no_worker_still_gives_every_submission_a_row(tmp_path, monkeypatch, capsys):
+    from distributed import Client, LocalCluster
+    monkeypatch.setattr(cluster, "WAIT_FOR_WORKERS", 2)
+    _submit(tmp_path / "submitted", "key", filled("key"))
+    items = batch.assign(batch.find(tmp_path / "submitted"), A)
+    with LocalCluster(n_workers=0, host="127.0.0.1", dashboard_address=None, silence_logs=logging.CRITICAL) as lc, \
+            Client(lc) as client:
+        rc = cluster.grade_all(client, items, limits=Limits(), unsafe=False, csv_path=tmp_path / "grades.csv",
+                               results_dir=tmp_path / "results", progress=False)
+    assert rc == 1
+    rows = _rows(tmp_path / "grades.csv")
+    assert [(r["student"], r["flags"]) for r in rows] == [("key", "internal_error")]
+    assert "could not start the run" in rows[0]["notes"] and (tmp_path / "results" / "key.json").exists()
+    assert "could not start the run" in capsys.readouterr().err
