@@ -28,14 +28,12 @@ from distributed.scheduler import KilledWorker
 from distributed.security import Security
 
 from .. import assignments as registry
-from ..core.assignment import Assignment
 from ..core.outcome import Outcome
 from ..engine import sandbox
-from ..engine.engine import Engine, Limits, Report, not_graded
+from ..engine.engine import UNSAFE, Engine, Limits, Report, not_graded
 from . import batch
 
 TOPIC = "backprop-by-hand"          # the plugins' name prefix and the topic of the workers' events
-UNSAFE = "UNSAFE (--unsafe-no-sandbox): "
 
 
 # ------------------------------------------------------------------ on each worker

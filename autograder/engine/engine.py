@@ -73,6 +73,9 @@ def not_graded(path, a: Assignment | None, student: str, why: str, outcome: Outc
                   assignment=a.name if a else "")
 
 
+UNSAFE = "UNSAFE (--unsafe-no-sandbox): "          # how a result graded without isolation says so
+
+
 class SandboxUnavailable(RuntimeError):
     """The grader cannot isolate submissions here and was not told to grade without isolation."""
 
@@ -162,7 +165,7 @@ class Engine:
                 + " To grade anyway, trusting every submission with your account's rights, pass "
                   "--unsafe-no-sandbox (recorded in every result).")
         if unsafe:
-            self.sandbox = f"UNSAFE (--unsafe-no-sandbox): {self.sandbox}"
+            self.sandbox = UNSAFE + self.sandbox
 
     def close(self):
         """Stop every job still running, then the warm workers."""
