@@ -20,7 +20,7 @@ from pathlib import Path
 
 import nbformat
 
-from ..core import wire
+from ..core import budget, wire
 from ..core.assignment import Assignment
 from ..core.check import Check, Verdict
 from ..core.outcome import Outcome
@@ -32,7 +32,7 @@ from .workers import UidPool, Zygote, kill
 
 @dataclass
 class Limits:
-    check_seconds: float = 20.0         # wall clock for one check's question
+    check_seconds: float = budget.CHECK_SECONDS    # wall clock for one check's question
     cells_seconds: float = 60.0         # wall clock for running the notebook's cells
     submission_seconds: float = 180.0   # wall clock for everything of one submission
     memory: int = 1 << 30               # bytes a submission may map beyond the warm worker
@@ -262,7 +262,8 @@ class Engine:
         lim = g.limits
         return {"assignment": g.assignment.module, "cells": g.cells, "isolation": self.layers, "uid": uid,
                 "scratch": self._scratch,
-                "limits": {"memory": lim.memory, "cpu": lim.cpu, "file": lim.file, "output": lim.output},
+                "limits": {"memory": lim.memory, "cpu": lim.cpu, "file": lim.file, "output": lim.output,
+                           "check_seconds": lim.check_seconds},       # the checks' budgets are a share of it
                 "questions": [{"check": c.name, "inputs": wire.dumps(g.inputs[c.name])} for c in pending]}
 
     def _hello(self, ch: Channel, g: _Grading) -> dict:
