@@ -1,6 +1,6 @@
 """Slow code is decided by a budget, not by the time limit: the sizing's decisions on costs given exactly (a
 clock that advances by what each call is said to cost), then answers far too slow, slow but within the budget,
-and correct ones, through the real engine at its default limits."""
+and correct ones, through the real engine at its default limits (which grades its references as it starts)."""
 from __future__ import annotations
 
 import random
@@ -119,7 +119,16 @@ def graded(tmp_path_factory):
                 path.parent.mkdir(parents=True)
                 nbformat.write(submissions.fill(submissions.answer(a, name), a), path)
                 out[a.name, name] = engine.grade(path, a, name)
+        out["references"] = engine.references
     return out
+
+
+def test_the_engine_graded_each_reference_solution_at_start(graded):
+    """Its warm-up: the first submission does not pay for the judges' first use of torch."""
+    refs = graded["references"]
+    assert sorted(refs) == ["backprop", "layers"]
+    assert all(r.score == r.max_score and not r.flags for r in refs.values()), \
+        {n: [v.message for v in r.verdicts if not v.passed] for n, r in refs.items()}
 
 
 @pytest.mark.parametrize("assignment,name", [("backprop", "bug_loop_nested"),
