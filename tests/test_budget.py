@@ -153,3 +153,23 @@ def test_code_within_the_budget_keeps_its_verdicts(graded, assignment, name):
     assert not r.flags, r.flags
     if name == "bug_loop_over_examples":
         assert [v.check for v in r.verdicts if not v.passed] == ["backward_vectorized"]
+
+
+def test_other_seeds_skipped_for_lack_of_budget_are_said_and_keep_the_runs_own_tag():
+    """A slow train whose default run falls short: the judge names that run's mistake and why no other seed
+    was tried (the probe skips them when one more run would pass the budget)."""
+    from autograder import incell
+    from autograder.core import wire
+    from autograder.core.rng import rng_for
+    from autograder.engine import notebook, probing
+    from helpers import BY_NAME, filled
+    ns = {"__name__": "__main__"}
+    with probing.quiet():
+        notebook.execute(notebook.runnable_cells(filled("bug_zero_init"), A.demo_cells), ns)
+    check = BY_NAME["train_xor"]
+    inputs = check.inputs(rng_for("train_xor", "skipped"))
+    answer = wire.loads(wire.dumps(probing.ask(check, ns, inputs)))
+    answer |= {"runs": answer["runs"][:1], "skipped": {"run_seconds": 6.5, "budget": 10.0}}
+    v = check.decide(inputs, answer)
+    assert not v.passed and v.tag == incell.run("train_xor", ns, "skipped", A).tag == "no_learning"
+    assert "Other seeds were not tried: one run of train took 6.5 s" in v.message
