@@ -261,3 +261,28 @@ def test_a_dask_cluster_grades_the_whole_batch_as_the_engine_does(graded, dask_c
             {v.check: (v.points, v.tag) for v in mine.verdicts}, row["student"]
     with pytest.raises(socket.timeout):
         listener.accept()
+
+
+def test_a_worker_that_fails_to_start_leaves_none_running(monkeypatch):
+    """The workers start side by side: when one fails, the others are ended too."""
+    from autograder.engine import engine as engine_module, workers
+
+    class TorchFails(workers.Zygote):
+        def _start(self):
+            if self.kind == "torch":
+                raise RuntimeError("the torch worker did not start: as this test asks")
+            super()._start()
+
+    def workers_alive():
+        alive = []
+        for p in psutil.Process().children(recursive=True):
+            try:
+                if "autograder.engine.worker" in " ".join(p.cmdline()) and p.status() != psutil.STATUS_ZOMBIE:
+                    alive.append(p.pid)
+            except psutil.Error:            # it ended meanwhile
+                pass
+        return alive
+    monkeypatch.setattr(engine_module, "Zygote", TorchFails)
+    with pytest.raises(RuntimeError, match="as this test asks"):
+        Engine([A])
+    assert not workers_alive()

@@ -6,6 +6,8 @@ HINTS = {
     "exception": "",
     "not_implemented": "replace `raise NotImplementedError()` with your code.",
     "timeout": "the function did not finish in time: look for an endless loop or far too much work.",
+    "too_slow": "the code is far slower than it needs to be: look for a Python loop over the examples or the "
+                "entries of an array where one whole-array operation would do.",
     "wrong_value": "",
     "torch_in_numpy": "this part is graded where torch is not available: compute it without torch.",
 }

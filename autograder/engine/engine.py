@@ -15,12 +15,13 @@ import shutil
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
-from ..core import wire
+from ..core import budget, wire
 from ..core.assignment import Assignment
 from ..core.check import Check, Verdict
 from ..core.outcome import Outcome
@@ -32,7 +33,7 @@ from .workers import UidPool, Zygote, kill
 
 @dataclass
 class Limits:
-    check_seconds: float = 20.0         # wall clock for one check's question
+    check_seconds: float = budget.CHECK_SECONDS    # wall clock for one check's question
     cells_seconds: float = 60.0         # wall clock for running the notebook's cells
     submission_seconds: float = 180.0   # wall clock for everything of one submission
     memory: int = 1 << 30               # bytes a submission may map beyond the warm worker
@@ -114,9 +115,9 @@ class _Grading:
 class Engine:
     def __init__(self, assignments: list[Assignment], limits: Limits | None = None, secret: str | None = None,
                  unsafe: bool = False):
-        """Start warm workers for the kinds `assignments` need and measure the sandbox. Raises
-        SandboxUnavailable when submissions could not be isolated here, unless `unsafe` (grading without
-        isolation, recorded in every report)."""
+        """Start warm workers for the kinds `assignments` need, measure the sandbox, and grade each
+        assignment's reference solution once (see _warm). Raises SandboxUnavailable when submissions could not
+        be isolated here, unless `unsafe` (grading without isolation, recorded in every report)."""
         self.assignments = {a.name: a for a in assignments}
         self.limits = limits or Limits()
         self.secret = secret or os.environ.get("BACKPROP_SECRET") or secrets.token_hex(16)
@@ -125,22 +126,60 @@ class Engine:
         self._lock = threading.Lock()
         self._zygotes: dict[str, Zygote] = {}
         self._scratch = None
+        self.references: dict[str, Report] = {}     # each assignment's reference solution, graded at start
         try:
-            package = Path(__file__).resolve().parents[1]
-            paths = sorted({str(a.folder.parent) for a in assignments if package not in a.folder.parents})
-            for kind in dict.fromkeys(k for a in assignments for k in a.kinds):
-                mine = [a for a in assignments if kind in a.kinds]
-                modules = list(dict.fromkeys(m for a in mine for m in a.modules(kind)))
-                self._zygotes[kind] = Zygote(kind, modules, [a.module for a in mine], paths)
+            self._start(assignments)
             self._decide(unsafe)
+            self._uids = UidPool() if self.found["uid"] else None
+            if "namespaces" not in self.layers:
+                self._scratch = tempfile.mkdtemp(prefix="backprop-jobs-")
+                if self._uids:
+                    os.chmod(self._scratch, 0o711)
+            self._warm()
         except BaseException:
             self.close()
             raise
-        self._uids = UidPool() if self.found["uid"] else None
-        if "namespaces" not in self.layers:
-            self._scratch = tempfile.mkdtemp(prefix="backprop-jobs-")
-            if self._uids:
-                os.chmod(self._scratch, 0o711)
+
+    def _start(self, assignments: list[Assignment]) -> None:
+        """Start the warm workers side by side; meanwhile draw every check's inputs once, which loads what
+        drawing them uses (backprop's oracle loads torch) while the workers load their own modules."""
+        package = Path(__file__).resolve().parents[1]
+        paths = sorted({str(a.folder.parent) for a in assignments if package not in a.folder.parents})
+        wanted = {}
+        for kind in dict.fromkeys(k for a in assignments for k in a.kinds):
+            mine = [a for a in assignments if kind in a.kinds]
+            wanted[kind] = (kind, list(dict.fromkeys(m for a in mine for m in a.modules(kind))),
+                            [a.module for a in mine], paths)
+        pool = ThreadPoolExecutor(max(1, len(wanted)))
+        started = {kind: pool.submit(Zygote, *args) for kind, args in wanted.items()}
+        failed = []
+        try:
+            for c in (c for a in assignments for c in a.checks):
+                try:
+                    c.inputs(rng_for(c.name, "warm-up", "warm-up"))
+                except Exception:           # warming only: grading reports what is wrong
+                    pass
+        finally:
+            pool.shutdown(wait=True)
+            for kind, future in started.items():     # keep every worker that started, so that close() ends it
+                try:
+                    self._zygotes[kind] = future.result()
+                except BaseException as e:
+                    failed.append(e)
+        if failed:
+            raise failed[0]
+
+    def _warm(self) -> None:
+        """Grade each assignment's reference solution once, so that no submission pays for what only a first
+        grading does. Measured: the judges' first use of torch in this process (its import, and the optimizer's
+        first step, which loads torch._dynamo) cost the first backprop submission about 3 s; the workers, warmed
+        at their start, pay nothing more for a first job. An assignment without its notebooks is not warmed.
+        The reports are kept: the reference should have every point."""
+        for a in self.assignments.values():
+            try:
+                self.references[a.name] = self.grade(a.source, a, "reference", secret="warm-up")
+            except Exception:           # warming is an optimisation: grading will report what is wrong
+                pass
 
     def _decide(self, unsafe: bool) -> None:
         """The layers every job gets: those that took effect in every kind of worker."""
@@ -271,7 +310,8 @@ class Engine:
         lim = g.limits
         return {"assignment": g.assignment.module, "cells": g.cells, "isolation": self.layers, "uid": uid,
                 "scratch": self._scratch,
-                "limits": {"memory": lim.memory, "cpu": lim.cpu, "file": lim.file, "output": lim.output},
+                "limits": {"memory": lim.memory, "cpu": lim.cpu, "file": lim.file, "output": lim.output,
+                           "check_seconds": lim.check_seconds},       # the checks' budgets are a share of it
                 "questions": [{"check": c.name, "inputs": wire.dumps(g.inputs[c.name])} for c in pending]}
 
     def _hello(self, ch: Channel, g: _Grading) -> dict:

@@ -425,8 +425,10 @@ def student(kind: str, job: dict, sock: socket.socket, out_fd: int, view: _View,
     send(sock, {"confined": True})                 # said before any of the student's code runs
     if kind == "numpy":
         sys.meta_path.insert(0, probing.TorchFinder())
+    from ..core import budget
     from ..core import student as student_side
     student_side.announce = lambda name: send(sock, {"calling": name})
+    budget.set_limit(job["limits"].get("check_seconds"))
     import builtins
     import numpy as np
     saved = {mod: dict(vars(mod)) for mod in (builtins, np, np.linalg, np.random, json)}

@@ -32,6 +32,9 @@ HINTS = {
                     "(x[i] + eps - eps is not always x[i] in floating point).",
     "loop_over_examples": "a Python loop over the examples: use batched matrix products (X @ W1, H1.T @ dZ2) and "
                           "fancy indexing (probs[np.arange(B), y]) instead.",
+    "too_slow": "some line runs once per example (or once per unit): a Python loop over the batch in forward or "
+                "backward repeats its work B times in every one of train's iterations. Use whole-batch matrix "
+                "products (X @ W1, H1.T @ dZ2, dZ1 @ W1.T) and fancy indexing (probs[np.arange(B), y]) instead.",
     "torch_in_numpy": "Parts 1, 2 and 4 are NumPy only: compute them without torch.",
     "relerr_formula": "relative_error is max over elements of |a - b| / max(1e-8, |a| + |b|).",
     "gradcheck_misreports": "gradient_check must compare your backward with numerical_gradient of the forward "

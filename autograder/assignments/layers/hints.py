@@ -82,6 +82,10 @@ HINTS = {
     "collapse_order": "x @ W1 @ W2 = x @ (W1 @ W2): multiply the weights in layer order.",
     "stalled_plateau": "loss ln 2 = 0.6931: the network predicts 0.5 everywhere. Check the init (xavier_uniform "
                        "for every weight), and sigma' (written answer 2).",
+    "too_slow": "each of train_xor's steps should cost one forward and one backward through whole arrays: look for "
+                "work done at every step that could be done once or not at all (a plot, an evaluation on a grid), "
+                "a Python loop over the entries of an array, or gradients estimated by finite differences instead "
+                "of the layers' backward.",
     "no_learning": "train_xor should lower the loss: forward, bce_with_logits, backward, then W -= lr * dW and "
                    "b -= lr * db for every Linear, steps times, recording each loss before its update.",
     "not_transposed": "nn.Linear.weight is [out, in]; transpose it to this notebook's W [in, out].",

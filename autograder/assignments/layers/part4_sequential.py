@@ -7,6 +7,7 @@ import numpy as np
 from . import oracle, reference
 from .base import LayerCheck, expect, got_array, is_float, need_float64
 from .blocks import Fail, described, show
+from ...core import budget
 from ...core.objects import Obj, arr, dtype, new, scalar, what
 from .problems import sizes, stack_problem
 
@@ -294,14 +295,23 @@ def _xor_run(s, kwargs) -> dict:
 
 
 class TrainXor(LayerCheck):
+    STEPS = 3000                # the notebook's default steps, if train_xor's own default cannot be read
+
     def inputs(self, rng):
         return {"seed": int(rng.integers(0, 10_000))}
 
     def ask(self, s, inp):
+        steps = budget.default(s._ns.get("train_xor"), "steps", self.STEPS)
+        slow = budget.size_up(lambda k: s.train_xor(seed=inp["seed"], steps=k), steps)
+        if slow:
+            return {"too_slow": slow}
         return {"runs": [_xor_run(s, kw | {"seed": inp["seed"]}) for kw in RUNS],
                 "short": _xor_run(s, SHORT | {"seed": inp["seed"]})}
 
     def judge(self, inp, ans):
+        if ans.get("too_slow") is not None:
+            raise Fail(budget.message(ans["too_slow"], f"`train_xor(seed={inp['seed']})`", "step", "steps"),
+                       "too_slow")
         for kw, run in zip(RUNS, ans["runs"]):
             call = "train_xor(" + ", ".join(f"{k}={v}" for k, v in (kw | {"seed": inp["seed"]}).items()) + ")"
             losses, logits = _run_parts(run, call, kw.get("steps", 3000))

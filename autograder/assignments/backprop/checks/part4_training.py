@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import oracle
+from ....core import budget
 from ....core.compare import array, close, described, expect, float64, show
 from ....core.student import dtypes, int32
 from ..problems import KEYS, dims, make_xor, problem
@@ -242,19 +243,42 @@ class TrainXor(Check):
         return {"X": X, "y": y, "X_test": Xt, "y_test": yt}
 
     RETRY_SEEDS = (1, 2)
+    ITERS = 3000                # the notebook's default iters, if train's own default cannot be read
 
     def probe(self, s, inp):
-        runs = []
+        X, y, clock = inp["X"], inp["y"], budget.Clock()
+        iters = budget.default(s._ns.get("train"), "iters", self.ITERS)
+        slow = budget.size_up(lambda k: s.train(X, y, iters=k), iters, clock)
+        if slow:
+            return {"too_slow": slow}
+        runs, skipped = [], None
         for seed in (None,) + self.RETRY_SEEDS:      # your defaults; other seeds only if a run falls short
-            params, losses = pair(s.train(inp["X"], inp["y"]) if seed is None else
-                                  s.train(inp["X"], inp["y"], seed=seed), "train")
+            if runs and not clock.affords(one_run):
+                skipped = {"run_seconds": one_run, "budget": budget.seconds}
+                break
+            before = clock.spent
+            params, losses = pair(clock.run(s.train, X, y) if seed is None else
+                                  clock.run(s.train, X, y, seed=seed), "train")
+            one_run = clock.spent - before
             runs.append({"params": params, "seed": seed,
                          "losses": np.asarray(losses, dtype=float) if isinstance(losses, list) else losses})
             if _accuracy(params, inp) >= ACCURACY:
                 break
-        return {"runs": runs, "wide": s.init_params(*WIDE, seed=0) if len(runs) > 1 else None}
+        return {"runs": runs, "wide": s.init_params(*WIDE, seed=0) if len(runs) > 1 else None, "skipped": skipped}
 
     def judge(self, inp, ans):
+        if ans.get("too_slow") is not None:
+            raise Fail(budget.message(ans["too_slow"], "`train(X, y)`", "iteration", "iterations"), "too_slow")
+        try:
+            return self._judge_runs(inp, ans)
+        except Fail as f:
+            skipped = ans.get("skipped")
+            if isinstance(skipped, dict):       # a second chance the budget had no room for
+                f.message += (f" Other seeds were not tried: one run of train took {skipped['run_seconds']:.1f} s "
+                              f"of CPU, and another would pass the {skipped['budget']:g} s this check allows.")
+            raise
+
+    def _judge_runs(self, inp, ans):
         runs = ans["runs"] if isinstance(ans.get("runs"), list) and ans["runs"] else [{}]
         broken = init_scale(ans.get("wide")) if len(runs) > 1 else ""
         if broken:                      # other seeds are a second chance for inits within the rule only
