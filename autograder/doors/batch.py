@@ -74,6 +74,18 @@ def record_failure(items: list[Item], exc: BaseException, csv_path: Path | None,
     rec.close()
 
 
+def _unknown(student: str, path: Path, sandbox: str) -> Report:
+    known = ", ".join(registry.all())
+    return Report(str(path), student, [], [f"{path.name}: not graded: it belongs to none of the assignments "
+                                           f"({known}); name its folder or file after one, or pass --assignment."],
+                  [Outcome.UNREADABLE.value], sandbox=sandbox)
+
+
+def _grade_one(engine: Engine, item: Item) -> Report:
+    student, path, a = item
+    return engine.grade(path, a, student) if a else _unknown(student, path, engine.sandbox)
+
+
 class Recorder:
     """Where a run's reports go as each one finishes, whoever graded it: a CSV row (flushed), a results file,
     the progress bar; and at the end the run's summary."""
