@@ -20,10 +20,14 @@ import secrets
 import sys
 import tempfile
 import threading
+import time
 import uuid
+from collections import deque
+from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
-from distributed import Client, LocalCluster, WorkerPlugin, as_completed, get_worker
+from distributed import CancelledError, Client, LocalCluster, WorkerPlugin, get_worker, wait
 from distributed.scheduler import KilledWorker
 from distributed.security import Security
 
@@ -33,7 +37,8 @@ from ..engine import sandbox
 from ..engine.engine import UNSAFE, Engine, Limits, Report, not_graded
 from . import batch
 
-TOPIC = "backprop-by-hand"          # the plugins' name prefix and the topic of the workers' events
+TOPIC = "backprop-by-hand"          # the prefix of a run's name: its plugin's and its events' topic
+LIBRARIES = ("numpy", "torch", "nbformat")
 
 
 # ------------------------------------------------------------------ on each worker
@@ -57,8 +62,9 @@ def warm_engine(names: list[str]) -> Engine:
 
 
 def fingerprint(names: list[str]) -> str:
-    """What grades depend on, as one hash: the package's code and each assignment's folder and release. Two
-    processes with the same fingerprint grade the same submission the same way (for the same secret)."""
+    """What grades depend on, as one hash: the package's code, each assignment's folder and release, Python's
+    version and the libraries' versions. Two processes with the same fingerprint grade the same submission the
+    same way (for the same secret)."""
     key = tuple(sorted(names))
     if key not in _fingerprints:
         h = hashlib.sha256()
@@ -71,6 +77,12 @@ def fingerprint(names: list[str]) -> str:
         for n in key:
             release = registry.get(n).release
             h.update(release.read_bytes() if release.is_file() else b"no release")
+        h.update(sys.version.encode())              # the libraries that draw inputs and compute the oracles
+        for lib in LIBRARIES:
+            try:
+                h.update(f"{lib}=={metadata.version(lib)}".encode())
+            except metadata.PackageNotFoundError:
+                h.update(f"{lib} missing".encode())
         _fingerprints[key] = h.hexdigest()[:16]
     return _fingerprints[key]
 
@@ -89,9 +101,10 @@ class Run(WorkerPlugin):
     """One grading run on every worker, present and future: its assignments, secret, limits and whether it
     may grade without isolation. Setting it up finds (or starts) the worker's warm engine."""
 
-    def __init__(self, run_id: str, names: list[str], secret: str, limits: Limits, unsafe: bool):
+    def __init__(self, run_id: str, names: list[str], secret: str, limits: Limits, unsafe: bool, expected: str):
         self.name = f"{TOPIC}-{run_id}"
         self.run_id, self.names, self.secret, self.limits, self.unsafe = run_id, names, secret, limits, unsafe
+        self.expected = expected            # the grading machine's fingerprint: a worker must grade as it would
         self.status: dict = {}
 
     async def setup(self, worker):
@@ -103,6 +116,10 @@ class Run(WorkerPlugin):
         try:
             status["fingerprint"] = fingerprint(self.names)
             status["sandbox"], status["refused"] = run_sandbox(warm_engine(self.names), self.unsafe)
+            if status["fingerprint"] != self.expected:
+                status["refused"] = (f"it runs another version of the grader, an assignment or a library "
+                                     f"(fingerprint {status['fingerprint']}, the grading machine's {self.expected}); "
+                                     "install the same versions everywhere")
         except Exception as e:
             status["refused"] = f"its engine did not start ({type(e).__name__}: {e})"
         return status
@@ -114,25 +131,28 @@ def worker_status(name: str, dask_worker=None) -> dict:
     return plugin.status if isinstance(plugin, Run) else {"refused": "the run is not set up on it"}
 
 
-def grade_shard(name: str, shard: list[tuple]) -> list[tuple[int, Report]]:
-    """Run on a worker: grade each (index, student, file name, bytes, assignment) of a shard."""
+def grade_shard(name: str, shard: list[tuple]) -> list[tuple[int, Report]] | tuple[str, str, str]:
+    """Run on a worker: grade each (index, student, file name, bytes, assignment) of a shard. A worker that
+    cannot grade this run answers ("refused", its address, why), and the grading machine sends the shard
+    elsewhere."""
     worker = get_worker()
-    worker.log_event(TOPIC, {"run": name, "shard": shard[0][0], "worker": worker.address})
+    worker.log_event(name, {"key": str(worker.get_current_task()), "first": shard[0][0], "worker": worker.address})
     plugin = worker.plugins.get(name)
     status = plugin.status if isinstance(plugin, Run) else {"refused": "the run is not set up on it"}
+    if status.get("refused") or not status.get("sandbox"):
+        return ("refused", worker.address, status.get("refused") or "its engine is not ready")
     out = []
     for index, student, file_name, data, assignment in shard:
         a = registry.get(assignment)
-        if status.get("refused") or not status.get("sandbox"):
-            why = f"the worker {worker.address} refused: {status.get('refused') or 'its engine is not ready'}."
-            report = not_graded(file_name, a, student, why, Outcome.SANDBOX, status.get("sandbox", ""))
-        else:
+        try:
             with tempfile.TemporaryDirectory(prefix="backprop-shard-") as tmp:
                 path = Path(tmp) / Path(file_name).name
                 path.write_bytes(data)
                 report = warm_engine(plugin.names).grade(path, a, student, limits=plugin.limits,
                                                          secret=plugin.secret)
             report.sandbox = status["sandbox"]
+        except Exception as e:      # as in local grading: this submission's row says so, the others are graded
+            report = batch._internal_error(student, Path(file_name), a, e)
         out.append((index, report))
     return out
 
@@ -152,14 +172,23 @@ def _quietly(fn, *args) -> None:
 
 
 # ------------------------------------------------------------------ on the grader's machine
+REFUSED = 3
+WAIT_FOR_WORKERS = 120          # seconds without any worker that can grade before what is left is given up
+ATTEMPTS = 3                    # a shard cancelled under us (the scheduler's connection dropped) is sent again
+
+
 def connect(address: str, jobs: int | None, security: Security | None) -> tuple[Client, LocalCluster | None]:
-    """A client of the scheduler at `address`, or of a new local cluster for `local:N` (N workers of `jobs`
-    threads each, listening on 127.0.0.1 only)."""
+    """A client of the scheduler at `address`, or of a new local cluster for `local:N`: N workers of `jobs`
+    threads each, on 127.0.0.1 only, with TLS certificates made for this run, so that no other account of the
+    machine can connect to it and run code as you."""
     if address.startswith("local:"):
         workers = int(address.split(":", 1)[1] or 1)
         cluster = LocalCluster(n_workers=workers, threads_per_worker=jobs or 1, processes=True, host="127.0.0.1",
-                               dashboard_address=None, silence_logs=logging.ERROR)
+                               dashboard_address=None, silence_logs=logging.ERROR, security=True)
         return Client(cluster), cluster
+    if address.startswith("tcp://") and not address.startswith(("tcp://127.", "tcp://localhost", "tcp://[::1]")):
+        print(f"warning: {address} is not TLS: the run's secret and the notebooks travel unencrypted, and whoever "
+              "reaches the scheduler can run code on its workers (docs/scale-out.md, TLS).", file=sys.stderr)
     return Client(address, security=security, timeout="30s"), None
 
 
@@ -173,18 +202,17 @@ def security(args) -> Security | None:
 def grade_all(client: Client, items: list[batch.Item], *, limits: Limits, unsafe: bool, csv_path: Path | None,
               results_dir: Path | None, progress: bool = True, shard_size: int | None = None,
               secret: str | None = None) -> int:
-    """Grade `items` on the cluster behind `client`; returns the exit code (3: a worker cannot isolate)."""
+    """Grade `items` on the cluster behind `client`; returns the exit code (3: a worker cannot isolate, or
+    grades differently; 130: interrupted)."""
     chosen = batch.chosen_of(items, registry.all().values())
     names = [a.name for a in chosen]
     secret = secret or os.environ.get("BACKPROP_SECRET") or secrets.token_hex(16)
-    run = Run(uuid.uuid4().hex[:12], names, secret, limits, unsafe)
-    registered = False
+    run = Run(uuid.uuid4().hex[:12], names, secret, limits, unsafe, fingerprint(names))
     try:
         try:
             client.wait_for_workers(1, timeout=WAIT_FOR_WORKERS)
-            client.register_plugin(run, name=run.name)
-            registered = True
-            refused, where = _check_workers(client, run, names)
+            client.register_plugin(run, name=run.name)      # the secret stays on the scheduler until the end
+            refused, where = _check_workers(client, run)
         except Exception as e:      # no worker came, or the run could not be set up: still a row each
             why = f"the cluster could not start the run ({type(e).__name__}: {e})"
             batch.record_failure(items, e, csv_path, results_dir, why=why)
@@ -195,34 +223,181 @@ def grade_all(client: Client, items: list[batch.Item], *, limits: Limits, unsafe
             return REFUSED
         n = len(client.nthreads())
         print(f"sandbox: {where} (on {n} Dask worker{'s' if n != 1 else ''})", file=sys.stderr)
-        return _stream(client, run, items, chosen, csv_path, results_dir, progress, shard_size, where)
+        return _Stream(client, run, items, chosen, csv_path, results_dir, progress, shard_size, where).run()
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
     finally:
         try:
-            if registered:
-                client.unregister_worker_plugin(run.name)
-        except Exception:           # the cluster is gone; the run is over either way
+            client.unregister_worker_plugin(run.name)
+        except Exception:           # never registered, or the cluster is gone; the run is over either way
             pass
 
-REFUSED = 3
-WAIT_FOR_WORKERS = 120          # seconds for a first worker to join (a cluster that is still scaling up)
 
-
-def _check_workers(client: Client, run: Run, names: list[str]) -> tuple[str, str]:
+def _check_workers(client: Client, run: Run) -> tuple[str, str]:
     """(why this run must not grade on these workers, or ""; the sandbox they grade under). Refused: a worker
     that cannot isolate submissions (unless the run opted out), whose engine did not start, or whose code
-    would grade differently from ours."""
-    statuses = client.run(worker_status, run.name)
-    ours = fingerprint(names)
+    would grade differently from the grading machine's. A worker still setting up is waited for; one that
+    joins later checks itself when it is sent work (see grade_shard)."""
+    deadline = time.monotonic() + WAIT_FOR_WORKERS
+    while True:
+        answers = client.run(worker_status, run.name, on_error="return")
+        statuses = {w: s for w, s in answers.items() if isinstance(s, dict)}       # one that just left: skip
+        if all(s for s in statuses.values()) or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    statuses = {w: s for w, s in statuses.items() if s}
     problems = [f"{w}: {s['refused']}" for w, s in statuses.items() if s.get("refused")]
-    problems += [f"{w}: it runs another version of the grader or of an assignment (fingerprint "
-                 f"{s['fingerprint']}, here {ours}); install the same version everywhere"
-                 for w, s in statuses.items() if not s.get("refused") and s.get("fingerprint") != ours]
     kinds = " | ".join(sorted({s["sandbox"] for s in statuses.values() if s.get("sandbox")}))
-    if problems:
-        return ("error: Refusing to grade on this cluster. " + " | ".join(problems)
+    if problems or not statuses:
+        return ("error: Refusing to grade on this cluster. " + (" | ".join(problems) or "no worker is ready")
                 + (" To grade anyway where isolation is missing, trusting every submission with the workers' "
                    "rights, pass --unsafe-no-sandbox (recorded in every result)." if not run.unsafe else ""), kinds)
     return "", kinds
+
+
+@dataclass
+class _Shard:
+    indices: list[int]
+    suspect: bool = False           # split from a shard that kept killing workers: sent alone, one at a time
+    attempts: int = 0
+
+
+class _Stream:
+    """The run's shards on their way: at most two per worker thread in flight (the notebooks' bytes are read
+    as they are sent), each report recorded as it comes back, every submission ending with one row."""
+
+    def __init__(self, client, run, items, chosen, csv_path, results_dir, progress, shard_size, where):
+        self.client, self.run_, self.items, self.where = client, run, items, where
+        self.rec = batch.Recorder(items, chosen, csv_path, results_dir, progress)
+        self.done: set[int] = set()
+        self.flying: dict = {}
+        self.banned: dict[str, str] = {}            # workers that refused this run, and why
+        self.notes: list[str] = []
+        self.starts: list[dict] = []                # the workers' events: which task started where
+        slots = max(1, sum(client.nthreads().values()))
+        size = shard_size or max(1, min(8, len(items) // (4 * slots)))
+        self.queue = deque(_Shard(chunk) for chunk in _shards(items, size))
+
+    def add(self, index: int, report: Report) -> None:
+        if index in self.done:      # a shard graded twice (its worker was lost after answering) counts once
+            return
+        self.done.add(index)
+        student, path, _ = self.items[index]
+        report.student, report.submission = student, str(path)
+        self.rec.add(report)
+
+    def lose(self, indices, why: str) -> None:
+        for i in indices:
+            student, path, a = self.items[i]
+            self.add(i, batch._internal_error(student, path, a, RuntimeError(why), why))
+
+    def run(self) -> int:
+        for i, (student, path, a) in enumerate(self.items):
+            if a is None:
+                self.add(i, batch._unknown(student, path, self.where))
+        self.client.subscribe_topic(self.run_.name, lambda event: self.starts.append(event[1]))
+        alone_since = None
+        try:
+            while self.queue or self.flying:
+                self.send()
+                if self.flying:
+                    try:        # a second at most, to notice a cluster whose workers all went away
+                        done, _ = wait(list(self.flying), timeout=1, return_when="FIRST_COMPLETED")
+                    except TimeoutError:
+                        done = ()
+                    for fut in done:
+                        self.receive(fut, self.flying.pop(fut))
+                else:
+                    time.sleep(1)
+                workers = [w for w in self.client.nthreads() if w not in self.banned]
+                alone_since = None if workers else (alone_since or time.monotonic())
+                if alone_since and time.monotonic() - alone_since > WAIT_FOR_WORKERS:
+                    raise RuntimeError(f"no worker that can grade this run for {WAIT_FOR_WORKERS} s"
+                                       + (f" (refused: {'; '.join(f'{w}: {y}' for w, y in self.banned.items())})"
+                                          if self.banned else ""))
+        except KeyboardInterrupt:
+            self.client.cancel(list(self.flying))
+            self.rec.interrupted()
+            return 130
+        except Exception as e:      # the cluster itself was lost: what was not graded still gets its row
+            self.client.cancel(list(self.flying))
+            self.lose([i for i in range(len(self.items)) if i not in self.done], f"the cluster was lost: {e}")
+            self.rec.finish(f"error: the cluster was lost ({type(e).__name__}: {e}); the rows say which were not "
+                            "graded")
+            return 1
+        finally:
+            self.client.unsubscribe_topic(self.run_.name)
+        self.rec.finish(*self.retried(), *self.notes)
+        return 0
+
+    def send(self) -> None:
+        workers = [w for w in self.client.nthreads() if w not in self.banned]
+        window = 2 * max(1, sum(n for w, n in self.client.nthreads().items() if w in workers))
+        suspect_out = any(s.suspect for s in self.flying.values())
+        for shard in list(self.queue):
+            if len(self.flying) >= window or not workers:
+                break
+            if shard.suspect and suspect_out:
+                continue
+            self.queue.remove(shard)
+            payload = []
+            for i in shard.indices:
+                student, path, a = self.items[i]
+                try:
+                    payload.append((i, student, path.name, path.read_bytes(), a.name))
+                except OSError as e:            # the engine would say why a file cannot be read; say it here
+                    self.add(i, not_graded(path, a, student, f"{path.name} could not be read ({type(e).__name__}: "
+                                                             f"{e.strerror or e}).", Outcome.UNREADABLE, self.where))
+            if not payload:
+                continue
+            # a fresh key for every attempt: a key Dask still remembers would hand back the old outcome
+            fut = self.client.submit(grade_shard, self.run_.name, payload, pure=False,
+                                     key=f"{self.run_.name}-{uuid.uuid4().hex[:12]}",
+                                     workers=workers if self.banned else None)
+            self.flying[fut] = _Shard([p[0] for p in payload], shard.suspect, shard.attempts)
+            suspect_out = suspect_out or shard.suspect
+
+    def receive(self, fut, shard: _Shard) -> None:
+        try:
+            result = fut.result()
+        except KilledWorker as e:
+            if len(shard.indices) > 1:          # one of them may be what kills workers: try each alone
+                self.notes.append(f"a shard of {len(shard.indices)} was split after it was lost with its workers")
+                self.queue.extendleft(_Shard([i], suspect=True) for i in reversed(shard.indices))
+            else:
+                self.lose(shard.indices, f"its grading was lost with every worker that ran it ({e})")
+        except CancelledError as e:             # the scheduler's connection dropped: send it again
+            shard.attempts += 1
+            if shard.attempts < ATTEMPTS:
+                self.queue.appendleft(shard)
+            else:
+                self.lose(shard.indices, f"its grading was cancelled {ATTEMPTS} times ({type(e).__name__})")
+        except Exception as e:
+            self.lose(shard.indices, f"{type(e).__name__}: {e}")
+        else:
+            if isinstance(result, tuple) and result[:1] == ("refused",):
+                _, worker, why = result
+                if worker not in self.banned:
+                    self.notes.append(f"worker {worker} refused this run ({why}); its work went to the others")
+                self.banned[worker] = why
+                self.queue.appendleft(shard)
+            else:
+                for index, report in result:
+                    self.add(index, report)
+        fut.release()
+
+    def retried(self) -> list[str]:
+        """The tasks Dask ran again because their worker was lost, from the workers' own events."""
+        by_key: dict[str, list[dict]] = {}
+        for msg in self.starts:
+            if isinstance(msg, dict):
+                by_key.setdefault(msg.get("key"), []).append(msg)
+        again = [m for m in by_key.values() if len(m) > 1]
+        if not again:
+            return []
+        return [f"retried: {len(again)} shard(s) whose worker was lost, graded again elsewhere: "
+                + "; ".join(f"from #{m[0]['first']} on {' then '.join(x['worker'] for x in m)}" for m in again)]
 
 
 def _shards(items: list[batch.Item], size: int) -> list[list[int]]:
@@ -236,92 +411,3 @@ def _shards(items: list[batch.Item], size: int) -> list[list[int]]:
             current = []
         current.append(i)
     return out + ([current] if current else [])
-
-
-def _stream(client, run, items, chosen, csv_path, results_dir, progress, shard_size, where: str) -> int:
-    rec = batch.Recorder(items, chosen, csv_path, results_dir, progress)
-    done: set[int] = set()
-
-    def add(index: int, report: Report) -> None:
-        if index in done:           # a shard graded twice (its worker was lost after answering) counts once
-            return
-        done.add(index)
-        student, path, _ = items[index]
-        report.student, report.submission = student, str(path)
-        rec.add(report)
-
-    slots = max(1, sum(client.nthreads().values()))
-    size = shard_size or max(1, min(8, len(items) // (4 * slots)))
-    queue = _shards(items, size)
-    for i, (student, path, a) in enumerate(items):
-        if a is None:
-            add(i, batch._unknown(student, path, where))
-    split: list[str] = []
-    flying: dict = {}
-    futures = as_completed()
-
-    def submit_more() -> None:
-        window = 2 * max(1, sum(client.nthreads().values()))
-        while queue and len(flying) < window:
-            shard = queue.pop(0)
-            payload = []
-            for i in shard:
-                student, path, a = items[i]
-                try:
-                    payload.append((i, student, path.name, path.read_bytes(), a.name))
-                except OSError as e:            # the engine says why a file cannot be read; do it here
-                    add(i, not_graded(path, a, student, f"{path.name} could not be read "
-                                       f"({type(e).__name__}: {e.strerror or e}).", Outcome.UNREADABLE, where))
-            if payload:
-                fut = client.submit(grade_shard, run.name, payload, key=f"{TOPIC}-{run.run_id}-{shard[0]}",
-                                    pure=False)
-                flying[fut] = shard
-                futures.add(fut)
-
-    try:
-        submit_more()
-        while flying:
-            fut = next(futures)
-            shard = flying.pop(fut)
-            try:
-                for index, report in fut.result():
-                    add(index, report)
-            except KilledWorker as e:
-                if len(shard) > 1:      # one of them may be what kills workers: try each alone
-                    split.append(f"shard of {len(shard)} from #{shard[0]} split after it was lost with its workers")
-                    queue[:0] = [[i] for i in shard]
-                else:
-                    _lost(items, shard, add, f"its grading was lost with the workers running it ({e})")
-            except Exception as e:
-                _lost(items, shard, add, f"{type(e).__name__}: {e}")
-            fut.release()
-            submit_more()
-    except KeyboardInterrupt:
-        client.cancel(list(flying))
-        rec.interrupted()
-        return 130
-    except Exception as e:              # the cluster itself was lost: what was not graded still gets its row
-        _lost(items, [i for i in range(len(items)) if i not in done], add, f"the cluster was lost: {e}")
-        rec.finish(f"error: the cluster was lost ({type(e).__name__}: {e}); the rows say which were not graded")
-        return 1
-    rec.finish(*_retried(client, run), *split)
-    return 0
-
-
-def _lost(items, indices, add, why: str) -> None:
-    for i in indices:
-        student, path, a = items[i]
-        add(i, batch._internal_error(student, path, a, RuntimeError(why), why))
-
-
-def _retried(client: Client, run: Run) -> list[str]:
-    """The shards Dask graded again because their worker was lost, from the workers' own events."""
-    starts: dict[int, list[str]] = {}
-    for _, msg in client.get_events(TOPIC):
-        if isinstance(msg, dict) and msg.get("run") == run.name:
-            starts.setdefault(msg["shard"], []).append(msg["worker"])
-    again = {s: w for s, w in starts.items() if len(w) > 1}
-    if not again:
-        return []
-    return [f"retried: {len(again)} shard(s) whose worker was lost, graded again elsewhere: "
-            + "; ".join(f"#{s} on {' then '.join(w)}" for s, w in sorted(again.items()))]
