@@ -10,9 +10,10 @@ import nbformat
 from nbformat.v4 import new_output
 from nbgrader import utils
 from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
-from traitlets import Bool
+from traitlets import Bool, Integer, default
 
 from ..core.assignment import META
+from . import nbgrader_ahead
 
 
 class HideHiddenTests(ClearHiddenTests):
@@ -32,6 +33,7 @@ class HideHiddenTests(ClearHiddenTests):
 
 _engine = None
 _refusal = None
+_ahead = None           # (the converter of the run, its Ahead)
 
 
 def _shared_engine(unsafe: bool, log):
@@ -68,6 +70,15 @@ class EngineExecute(NbGraderPreprocessor):
     unsafe_no_sandbox = Bool(False, help="Grade even where submissions cannot be isolated (they run with "
                                          "your rights); recorded with every grade.").tag(config=True)
 
+    jobs = Integer(help="Submissions graded at once. With more than one, the first notebook of a run starts "
+                        "grading the run's other submissions ahead of nbgrader's one-at-a-time loop; 1 grades "
+                        "each in the loop. Default: the cores.").tag(config=True)
+
+    @default("jobs")
+    def _default_jobs(self):
+        from .batch import default_jobs
+        return default_jobs()
+
     def preprocess(self, nb, resources):
         from .. import assignments
         info = resources.get("nbgrader", {})
@@ -76,10 +87,11 @@ class EngineExecute(NbGraderPreprocessor):
         a = known.get(info.get("assignment")) or assignments.infer(Path(info.get("assignment") or "."), nb)
         if a is None:
             raise ValueError("cannot tell which assignment this notebook belongs to")
+        engine = _shared_engine(self.unsafe_no_sandbox, self.log)
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / a.notebook
             nbformat.write(nb, path)
-            report = _shared_engine(self.unsafe_no_sandbox, self.log).grade(path, a, student)
+            report = self._graded_ahead(engine, path, a, info) or engine.grade(path, a, student)
         verdicts = {v.check: v for v in report.verdicts}
         for cell in nb.cells:
             gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
@@ -99,3 +111,38 @@ class EngineExecute(NbGraderPreprocessor):
         if report.flags or report.notes:
             self.log.info("%s: %s", student, "; ".join(report.flags + report.notes)[:500])
         return nb, resources
+
+    def _graded_ahead(self, engine, path: Path, a, info: dict):
+        """This notebook's report if it was graded ahead from the same cells, else None. The first notebook of
+        a run starts grading the run's other submissions; nothing here may stop nbgrader's run."""
+        global _ahead
+        if self.jobs <= 1:
+            return None
+        try:
+            converter = self.parent.parent if self.parent is not None else None
+            if _ahead is None or _ahead[0] is not converter:     # the first notebook of this run
+                if _ahead is not None and _ahead[1] is not None:
+                    _ahead[1].stop()
+                _ahead = (converter, None)                      # tried once per run, even if it fails
+                _ahead = (converter, self._start_ahead(engine, converter, info))
+            ahead = _ahead[1]
+            if ahead is None:
+                return None
+            fp = nbgrader_ahead.fingerprint(path, a)
+            return ahead.take((info.get("student"), info.get("assignment"), info.get("notebook")), fp)
+        except Exception as e:
+            self.log.warning("grading ahead failed (%s: %s); grading in turn", type(e).__name__, e)
+            return None
+
+    def _start_ahead(self, engine, converter, info: dict):
+        from nbgrader.converters import Autograde
+        from .. import assignments
+        if not isinstance(converter, Autograde):        # run by something else than nbgrader autograde
+            return None
+        items = nbgrader_ahead.visits(converter, (info.get("student"), info.get("assignment")), assignments.all())
+        if not items:
+            return None
+        self.log.info("grading %d more submissions ahead, %d at a time", len(items), self.jobs)
+        ahead = nbgrader_ahead.Ahead(engine, items, self.jobs, self.log)
+        atexit.register(ahead.stop)     # runs before the engine's close, registered earlier
+        return ahead
