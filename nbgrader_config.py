@@ -1,4 +1,5 @@
 import os
+import sys
 
 c = get_config()  # noqa: F821  (provided by nbgrader)
 
@@ -19,6 +20,10 @@ if os.environ.get("BACKPROP_GRADING") != "kernel":
     c.Autograde.autograde_preprocessors = [
         "autograder.doors.nbgrader_hooks.EngineExecute", "nbgrader.preprocessors.LimitOutput",
         "nbgrader.preprocessors.SaveAutoGrades", "nbgrader.preprocessors.AssignLatePenalties"]
+    if sys.argv[1:2] == ["autograde"] and not {"-h", "--help", "--help-all"} & set(sys.argv):
+        # the engine's warm workers start while nbgrader itself starts up
+        from autograder.doors.nbgrader_hooks import start_engine_early
+        start_engine_early()
 
 # Feedback shows each check's message, never the source of hidden tests.
 c.GenerateFeedback.preprocessors = ["nbgrader.preprocessors.GetGrades", "autograder.doors.nbgrader_hooks.HideHiddenTests",

@@ -73,7 +73,8 @@ def both(tmp_path_factory):
 def test_the_parallel_run_graded_ahead_and_used_every_verdict(both):
     _, _, _, serial_log, parallel_log = both
     assert "ahead" not in serial_log
-    assert f"grading {len(STUDENTS)} more submissions ahead, 2 at a time" in parallel_log, parallel_log[-3000:]
+    assert f"grading {len(STUDENTS) + 1} submissions, 2 at a time, ahead of nbgrader's loop" in parallel_log, \
+        parallel_log[-3000:]
     assert "graded in turn" not in parallel_log and "grading it now" not in parallel_log
 
 
@@ -124,11 +125,12 @@ def _visits(converter, current: str) -> list[str]:
 def test_visits_follows_nbgraders_order_and_filters(both):
     root = both[0]
     everyone = sorted(STUDENTS + [UNREADABLE])
-    assert _visits(_converter(root), everyone[0]) == everyone[1:]
-    assert _visits(_converter(root), "key") == everyone[everyone.index("key") + 1:]
-    assert _visits(_converter(root, student="bug_*"), "bug_missing_inv_B") == ["bug_relu_derivative",
+    assert _visits(_converter(root), everyone[0]) == everyone
+    assert _visits(_converter(root), "key") == everyone[everyone.index("key"):]
+    assert _visits(_converter(root, student="bug_*"), "bug_missing_inv_B") == ["bug_missing_inv_B",
+                                                                                "bug_relu_derivative",
                                                                                 "bug_torch_in_numpy"]
-    assert _visits(_converter(root, student="key"), "key") == []
+    assert _visits(_converter(root, student="key"), "key") == ["key"]
     assert "key" not in _visits(_converter(root, exclude="key,style_layers"), everyone[0])
     assert _visits(_converter(root), "not in this run") == []
 
@@ -137,9 +139,9 @@ def test_visits_skips_what_is_already_autograded_without_force(both, tmp_path):
     root = tmp_path / "course"
     shutil.copytree(both[0], root)
     everyone = sorted(STUDENTS + [UNREADABLE])
-    assert _visits(_converter(root, force=False), everyone[0]) == []
+    assert _visits(_converter(root, force=False), everyone[0]) == everyone[:1]    # the one being converted
     shutil.rmtree(root / "autograded" / "key")
-    assert _visits(_converter(root, force=False), everyone[0]) == ["key"]
+    assert _visits(_converter(root, force=False), everyone[0]) == [everyone[0], "key"]
 
 
 # ---------------------------------------------------------------- the verdicts graded ahead, with a stand-in engine
@@ -214,19 +216,18 @@ def test_a_failure_ahead_is_graded_in_the_loop(tmp_path):
     assert any("graded in turn" in line for line in log.lines)
 
 
-def test_the_loop_waits_for_a_verdict_being_graded_and_claims_one_not_started(tmp_path):
+def test_the_loop_waits_for_each_verdict_and_nothing_starts_after_stop(tmp_path):
     items = _items(tmp_path, ["ann", "bob", "cat"])
     gates = {"ann": threading.Event(), "bob": threading.Event()}
     engine = _Engine(gates)
     ahead = nbgrader_ahead.Ahead(engine, items, 1, _Log())
     fp = nbgrader_ahead.fingerprint(items[0].path, A)
     threading.Timer(0.2, gates["ann"].set).start()
-    assert ahead.take(("ann", "backprop", "backprop"), fp).student == "ann"      # waited for it
-    assert ahead.take(("cat", "backprop", "backprop"), fp) is None               # not started: graded now
-    ahead.stop()
+    assert ahead.take(("ann", "backprop", "backprop"), fp).student == "ann"      # waited while it was graded
+    ahead.stop()                                # bob is being graded, cat waits in the queue
     gates["bob"].set()
-    for t in ahead.threads:
-        t.join(10)
+    ahead.join(10)
+    assert ahead.take(("cat", "backprop", "backprop"), fp) is None               # stopped: graded in the loop
     assert "cat" not in engine.graded
 
 

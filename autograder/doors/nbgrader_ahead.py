@@ -1,6 +1,7 @@
-"""Grading ahead of nbgrader's loop: `nbgrader autograde` converts one submission at a time, so while it does
-its own bookkeeping for one, background threads grade the submissions it will visit next with the same warm
-engine. Its loop then takes each verdict, used only if it is for exactly the notebook nbgrader hands over."""
+"""Grading ahead of nbgrader's loop: `nbgrader autograde` converts one submission at a time, so from its first
+notebook on, background threads grade the submissions it will visit, in its order, with the same warm engine,
+while it does its own bookkeeping. Its loop takes each verdict, used only if it is for exactly the notebook
+nbgrader hands over."""
 from __future__ import annotations
 
 import collections
@@ -11,6 +12,7 @@ import os
 import re
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,11 +51,11 @@ class Item:
 
 
 def visits(converter, current: tuple[str, str], known: dict[str, Assignment]) -> list[Item]:
-    """The notebooks this run of nbgrader autograde (0.9.6) will still grade after the submission (student,
-    assignment) it is converting now, in its order. It mirrors, without their side effects, the converter's
-    choices: the submitted folders it found (the assignment, --student and --notebook filters), the
-    students it excludes, those it skips as already autograded (unless --force or a newer submission),
-    and the notebooks the gradebook does not know. Assignments of no known name are left to the loop."""
+    """The notebooks this run of nbgrader autograde (0.9.6) grades from the submission (student, assignment)
+    it is converting now on, in its order. It mirrors, without their side effects, the converter's choices:
+    the submitted folders it found (the assignment, --student and --notebook filters), the students it
+    excludes, those it skips as already autograded (unless --force or a newer submission), and the notebooks
+    the gradebook does not know. Assignments of no known name are left to the loop."""
     cd = converter.coursedir
     pattern = cd.format_path(cd.submitted_directory, "(?P<student_id>.*)", "(?P<assignment_id>.*)", escape=True)
     found = []
@@ -66,8 +68,8 @@ def visits(converter, current: tuple[str, str], known: dict[str, Assignment]) ->
         return []
     in_gradebook = _gradebook_notebooks(cd, {a for _, a, _ in found if a in known})
     items = []
-    for student, aid, files in found[order.index(current) + 1:]:
-        if aid not in known or not _will_convert(converter, student, aid, files):
+    for student, aid, files in found[order.index(current):]:
+        if aid not in known or ((student, aid) != current and not _will_convert(converter, student, aid, files)):
             continue
         for f in files:
             name = os.path.splitext(os.path.basename(f))[0]
@@ -155,15 +157,13 @@ class Ahead:
             return fp, self.engine.grade(path, item.assignment, item.student)
 
     def take(self, key: tuple[str, str, str], fp: str) -> Report | None:
-        """The report graded ahead for this notebook, waiting for it if it is being graded; None when there is
-        none or it was graded from other cells than `fp` (the caller then grades it now)."""
+        """The report graded ahead for this notebook, waiting for it; None when there is none or it was graded
+        from other cells than `fp` (the caller then grades it now)."""
         with self._changed:
-            queued = next((i for i in self._queue if i.key == key), None)
-            if queued is not None:      # not started yet: the caller grades it now rather than wait
-                self._queue.remove(queued)
-                return None
-            while key in self._busy:
-                self._changed.wait()
+            while key in self._busy or any(i.key == key for i in self._queue):
+                if not any(t.is_alive() for t in self.threads):     # stopped: nobody will grade it
+                    return None
+                self._changed.wait(1)
             result = self._done.pop(key, None)
         if result is None:
             return None
@@ -180,3 +180,10 @@ class Ahead:
             self._stopped = True
             self._queue.clear()
             self._changed.notify_all()
+
+    def join(self, seconds: float) -> None:
+        """Wait for the threads to end (after stop() and the engine's close), so that none still runs while
+        the interpreter shuts down."""
+        end = time.monotonic() + seconds
+        for t in self.threads:
+            t.join(max(0.0, end - time.monotonic()))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import atexit
 import tempfile
 import textwrap
+import threading
 from pathlib import Path
 
 import nbformat
@@ -33,27 +34,97 @@ class HideHiddenTests(ClearHiddenTests):
 
 _engine = None
 _refusal = None
+_early = None           # (set when the engine started before the first notebook is up, what it got)
 _ahead = None           # (the converter of the run, its Ahead)
+_closing = False
+
+
+def start_engine_early() -> None:
+    """Start the engine's warm workers (other processes) while nbgrader itself starts up; the first notebook
+    then finds them ready. The course's config calls this in `nbgrader autograde`."""
+    global _early
+    if _early is not None or _engine is not None:
+        return
+    done, got = threading.Event(), {}
+
+    def start():
+        try:
+            got["engine"] = _new_engine(unsafe=False)
+        except BaseException as e:      # told at the first notebook, as if started there
+            got["error"] = e
+        finally:
+            done.set()
+    _early = (done, got)                # an Event: a join interrupted by Ctrl-C may not wait again
+    _close_at_exit()
+    threading.Thread(target=start, name="engine-start", daemon=True).start()
+
+
+def _new_engine(unsafe: bool):
+    from .. import assignments
+    from ..engine.engine import Engine
+    return Engine(list(assignments.all().values()), unsafe=unsafe)
+
+
+def _close_at_exit() -> None:
+    """At the end of the process (Ctrl-C included), stop grading ahead, the engine and its workers."""
+    global _closing
+
+    def close():
+        ahead = _ahead[1] if _ahead else None
+        if ahead:
+            ahead.stop()
+        if _early is not None:
+            _early[0].wait(60)          # a start under way ends, then its workers are stopped
+            if "engine" in _early[1]:
+                _early[1]["engine"].close()
+        if _engine is not None:
+            _engine.close()
+        if ahead:                       # their jobs were stopped: no thread still grades at shutdown
+            ahead.join(10)
+    if not _closing:
+        _closing = True
+        atexit.register(close)
 
 
 def _shared_engine(unsafe: bool, log):
     """One warm engine for the whole autograde run. Raises SandboxUnavailable where submissions cannot be
     isolated, unless `unsafe`."""
     global _engine, _refusal
+    from ..engine.engine import SandboxUnavailable
     if _refusal is not None:
         raise _refusal
-    if _engine is None:
-        from .. import assignments
-        from ..engine.engine import Engine, SandboxUnavailable
-        try:
-            _engine = Engine(list(assignments.all().values()), unsafe=unsafe)
-        except SandboxUnavailable as e:
-            _refusal = e
-            log.error("%s", e)
-            raise
-        atexit.register(_engine.close)
-        log.info("sandbox: %s", _engine.sandbox)
-    return _engine
+    if _engine is not None:
+        return _engine
+    try:
+        engine = _started_early(unsafe) or _new_engine(unsafe)
+    except SandboxUnavailable as e:
+        _refusal = e
+        log.error("%s", e)
+        raise
+    _engine = engine
+    _close_at_exit()
+    log.info("sandbox: %s", engine.sandbox)
+    return engine
+
+
+def _started_early(unsafe: bool):
+    """The engine start_engine_early started, when it is the one asked for (raising its refusal); None to
+    start one now."""
+    global _early
+    from ..engine.engine import SandboxUnavailable
+    if _early is None:
+        return None
+    done, got = _early
+    done.wait()
+    _early = None
+    if "engine" in got:
+        if not unsafe:
+            return got["engine"]
+        got["engine"].close()           # grading without isolation was asked for: started again so
+        return None
+    if isinstance(got.get("error"), SandboxUnavailable) and not unsafe:
+        raise got["error"]
+    return None                         # any other failure shows again when started now
 
 
 def _wrapped(message: str) -> str:
@@ -114,7 +185,7 @@ class EngineExecute(NbGraderPreprocessor):
 
     def _graded_ahead(self, engine, path: Path, a, info: dict):
         """This notebook's report if it was graded ahead from the same cells, else None. The first notebook of
-        a run starts grading the run's other submissions; nothing here may stop nbgrader's run."""
+        a run starts grading the run's submissions, its own included; nothing here may stop nbgrader's run."""
         global _ahead
         if self.jobs <= 1:
             return None
@@ -140,9 +211,7 @@ class EngineExecute(NbGraderPreprocessor):
         if not isinstance(converter, Autograde):        # run by something else than nbgrader autograde
             return None
         items = nbgrader_ahead.visits(converter, (info.get("student"), info.get("assignment")), assignments.all())
-        if not items:
+        if len(items) < 2:                              # nothing to overlap
             return None
-        self.log.info("grading %d more submissions ahead, %d at a time", len(items), self.jobs)
-        ahead = nbgrader_ahead.Ahead(engine, items, self.jobs, self.log)
-        atexit.register(ahead.stop)     # runs before the engine's close, registered earlier
-        return ahead
+        self.log.info("grading %d submissions, %d at a time, ahead of nbgrader's loop", len(items), self.jobs)
+        return nbgrader_ahead.Ahead(engine, items, self.jobs, self.log)
