@@ -116,18 +116,19 @@ def main() -> int:
             layers_1_s = time.perf_counter() - t
     compute_s = in_process(names)
 
-    per_min = lambda s: 60 * n / s
+    def row(label: str, secs: float) -> None:
+        print(f"{label:<44}{secs:>9.1f}{60 * n / secs:>12.1f}")
+
     print(f"\n{n} submissions, {os.cpu_count()} cores, engine --jobs {args.jobs}")
     print(f"{'method':<44}{'seconds':>9}{'per minute':>12}")
-    print(f"{'nbgrader autograde (in-kernel)':<44}{nbgrader_s:>9.1f}{per_min(nbgrader_s):>12.1f}")
-    print(f"{'nbgrader autograde, engine, one at a time':<44}{nbgrader_serial_s:>9.1f}{per_min(nbgrader_serial_s):>12.1f}")
-    print(f"{'nbgrader autograde, engine, ' + str(args.jobs) + ' jobs ahead':<44}{nbgrader_ahead_s:>9.1f}"
-          f"{per_min(nbgrader_ahead_s):>12.1f}")
-    print(f"{'nbgrader autograde, nothing graded (floor)':<44}{nbgrader_floor_s:>9.1f}{per_min(nbgrader_floor_s):>12.1f}")
-    print(f"{'engine, --jobs ' + str(args.jobs):<44}{engine_s:>9.1f}{per_min(engine_s):>12.1f}")
-    print(f"{'engine, one job':<44}{engine_1_s:>9.1f}{per_min(engine_1_s):>12.1f}")
-    print(f"{'checks in this process (no isolation)':<44}{compute_s:>9.1f}{per_min(compute_s):>12.1f}")
-    print(f"{'layers: engine, one job':<44}{layers_1_s:>9.1f}{per_min(layers_1_s):>12.1f}")
+    row("nbgrader autograde (in-kernel)", nbgrader_s)
+    row("nbgrader autograde, engine, one at a time", nbgrader_serial_s)
+    row(f"nbgrader autograde, engine, {args.jobs} jobs ahead", nbgrader_ahead_s)
+    row("nbgrader autograde, nothing graded (floor)", nbgrader_floor_s)
+    row(f"engine, --jobs {args.jobs}", engine_s)
+    row("engine, one job", engine_1_s)
+    row("checks in this process (no isolation)", compute_s)
+    row("layers: engine, one job", layers_1_s)
     print(f"engine start-up (two warm workers, once per run): {startup_s:.1f} s")
     print(f"throughput, engine / nbgrader: {nbgrader_s / engine_s:.1f}x")
     for label, secs in (("one at a time", nbgrader_serial_s), (f"{args.jobs} jobs ahead", nbgrader_ahead_s),

@@ -125,7 +125,7 @@ class Ahead:
         self._stopped = False
         self.threads = [threading.Thread(target=self._work, name=f"grade-ahead-{n}", daemon=True)
                         for n in range(min(jobs, len(items)))]
-        for t in self.threads:      # daemon: a stopped run never waits for them; stop() ends their work
+        for t in self.threads:      # daemon: they never keep the process alive; at its end, stop() and join()
             t.start()
 
     def _work(self) -> None:

@@ -36,7 +36,7 @@ _engine = None
 _refusal = None
 _early = None           # (set when the engine started before the first notebook is up, what it got)
 _ahead = None           # (the converter of the run, its Ahead)
-_closing = False
+_exit_registered = False
 
 
 def start_engine_early() -> None:
@@ -67,7 +67,7 @@ def _new_engine(unsafe: bool):
 
 def _close_at_exit() -> None:
     """At the end of the process (Ctrl-C included), stop grading ahead, the engine and its workers."""
-    global _closing
+    global _exit_registered
 
     def close():
         ahead = _ahead[1] if _ahead else None
@@ -81,8 +81,8 @@ def _close_at_exit() -> None:
             _engine.close()
         if ahead:                       # their jobs were stopped: no thread still grades at shutdown
             ahead.join(10)
-    if not _closing:
-        _closing = True
+    if not _exit_registered:
+        _exit_registered = True
         atexit.register(close)
 
 
