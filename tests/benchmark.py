@@ -1,8 +1,10 @@
-"""Throughput benchmark (not a test): run `python tests/benchmark.py [--n 24] [--quick]`.
+"""Throughput benchmark (not a test): run `python tests/benchmark.py [--n 24] [--quick | --no-kernel]`.
 
 In one run, on the same submissions (correct answers in four styles and common bugs):
-  1. nbgrader autograde executing notebooks in its kernel (BACKPROP_GRADING=kernel), and with the engine's
-     preprocessor (the course's default),
+  1. nbgrader autograde executing notebooks in its kernel (BACKPROP_GRADING=kernel); with the engine's
+     preprocessor grading in nbgrader's loop, one at a time (--EngineExecute.jobs=1), and grading ahead of
+     it with --jobs workers (the course's default); and with no grading at all (nbgrader's own bookkeeping,
+     the floor of any autograde through nbgrader),
   2. the engine, --jobs = the cores, and with one job,
   3. the checks' own compute: the notebook's cells and every check run in this process, no isolation,
   4. the layers assignment through the same engine, one job, on as many of its submissions,
@@ -82,11 +84,25 @@ def on_dask(scheduler: str, items) -> list[tuple[str, float]]:
     return rows
 
 
+# nbgrader's own autograde steps with nothing graded: what any autograde through nbgrader costs at least
+NO_GRADING = """
+c.Autograde.autograde_preprocessors = ["nbgrader.preprocessors.LimitOutput", "nbgrader.preprocessors.SaveAutoGrades",
+                                       "nbgrader.preprocessors.AssignLatePenalties"]
+"""
+
+
+def autograde(root: Path, *args: str) -> float:
+    t = time.perf_counter()
+    course.nbgrader("autograde", "backprop", "--force", *args, cwd=root)
+    return time.perf_counter() - t
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--n", type=int, default=24, help="submissions per method")
     ap.add_argument("--jobs", type=int, default=batch.default_jobs())
-    ap.add_argument("--quick", action="store_true", help="leave out the two nbgrader rows (the slow ones)")
+    ap.add_argument("--quick", action="store_true", help="leave out the nbgrader rows (the slow ones)")
+    ap.add_argument("--no-kernel", action="store_true", help="leave out nbgrader's in-kernel row (the slowest)")
     ap.add_argument("--scheduler", help="also grade on Dask: local:N, or a scheduler's address")
     args = ap.parse_args()
     names = [MIX[i % len(MIX)] for i in range(args.n)]
@@ -96,16 +112,18 @@ def main() -> int:
         release = root / "release" / "backprop" / "backprop.ipynb"
         for i, name in enumerate(names):
             submissions.submit(root, A, f"s{i:03d}_{name}", filled(name, release))
-        nbgrader_s = nbgrader_engine_s = float("nan")
+        nbgrader_s = nbgrader_serial_s = nbgrader_ahead_s = nbgrader_floor_s = float("nan")
         if not args.quick:
-            os.environ["BACKPROP_GRADING"] = "kernel"
-            t = time.perf_counter()
-            course.nbgrader("autograde", "backprop", "--force", cwd=root)
-            nbgrader_s = time.perf_counter() - t
-            del os.environ["BACKPROP_GRADING"]
-            t = time.perf_counter()
-            course.nbgrader("autograde", "backprop", "--force", cwd=root)
-            nbgrader_engine_s = time.perf_counter() - t
+            if not args.no_kernel:
+                os.environ["BACKPROP_GRADING"] = "kernel"
+                nbgrader_s = autograde(root)
+                del os.environ["BACKPROP_GRADING"]
+            nbgrader_serial_s = autograde(root, "--EngineExecute.jobs=1")
+            nbgrader_ahead_s = autograde(root, f"--EngineExecute.jobs={args.jobs}")
+            config = (root / "nbgrader_config.py").read_text()
+            (root / "nbgrader_config.py").write_text(config + NO_GRADING)
+            nbgrader_floor_s = autograde(root)
+            (root / "nbgrader_config.py").write_text(config)
         layer_folder = tmp / "layers"
         for i in range(n := args.n):
             name = LAYERS_MIX[i % len(LAYERS_MIX)]
@@ -134,19 +152,26 @@ def main() -> int:
         cluster_rows = on_dask(args.scheduler, items) if args.scheduler else []
     compute_s = in_process(names)
 
-    per_min = lambda s: 60 * n / s
+    def row(label: str, secs: float) -> None:
+        print(f"{label:<44}{secs:>9.1f}{60 * n / secs:>12.1f}")
+
     print(f"\n{n} submissions, {os.cpu_count()} cores, engine --jobs {args.jobs}")
     print(f"{'method':<44}{'seconds':>9}{'per minute':>12}")
-    print(f"{'nbgrader autograde (in-kernel)':<44}{nbgrader_s:>9.1f}{per_min(nbgrader_s):>12.1f}")
-    print(f"{'nbgrader autograde (engine preprocessor)':<44}{nbgrader_engine_s:>9.1f}{per_min(nbgrader_engine_s):>12.1f}")
-    print(f"{'engine, --jobs ' + str(args.jobs):<44}{engine_s:>9.1f}{per_min(engine_s):>12.1f}")
-    print(f"{'engine, one job':<44}{engine_1_s:>9.1f}{per_min(engine_1_s):>12.1f}")
-    print(f"{'checks in this process (no isolation)':<44}{compute_s:>9.1f}{per_min(compute_s):>12.1f}")
-    print(f"{'layers: engine, one job':<44}{layers_1_s:>9.1f}{per_min(layers_1_s):>12.1f}")
+    row("nbgrader autograde (in-kernel)", nbgrader_s)
+    row("nbgrader autograde, engine, one at a time", nbgrader_serial_s)
+    row(f"nbgrader autograde, engine, {args.jobs} jobs ahead", nbgrader_ahead_s)
+    row("nbgrader autograde, nothing graded (floor)", nbgrader_floor_s)
+    row(f"engine, --jobs {args.jobs}", engine_s)
+    row("engine, one job", engine_1_s)
+    row("checks in this process (no isolation)", compute_s)
+    row("layers: engine, one job", layers_1_s)
     for label, seconds in cluster_rows:
-        print(f"{label:<44}{seconds:>9.1f}{per_min(seconds):>12.1f}")
+        row(label, seconds)
     print(f"engine start-up (two warm workers, once per run): {startup_s:.1f} s")
     print(f"throughput, engine / nbgrader: {nbgrader_s / engine_s:.1f}x")
+    for label, secs in (("one at a time", nbgrader_serial_s), (f"{args.jobs} jobs ahead", nbgrader_ahead_s),
+                        ("nothing graded", nbgrader_floor_s)):
+        print(f"throughput, nbgrader autograde ({label}) / engine --jobs {args.jobs}: {engine_s / secs:.2f}")
     print(f"cost per submission, engine one job / checks in process: {engine_1_s / compute_s:.2f}x")
     print(f"cost per submission, layers / backprop (engine, one job): {layers_1_s / engine_1_s:.2f}x")
     if cluster_rows:

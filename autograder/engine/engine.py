@@ -207,13 +207,14 @@ class Engine:
             self.sandbox = UNSAFE + self.sandbox
 
     def close(self):
-        """Stop every job still running, then the warm workers."""
+        """Stop the warm workers, then every job still running: a grading thread that outlives this call can
+        start no new job."""
+        for z in self._zygotes.values():
+            z.close()
         with self._lock:
             running = list(self._running.values())
         for hello in running:
             kill(hello)
-        for z in self._zygotes.values():
-            z.close()
         if self._scratch:
             shutil.rmtree(self._scratch, ignore_errors=True)
 

@@ -28,6 +28,7 @@ class Zygote:
     def __init__(self, kind: str, modules: list[str], packages: list[str], paths: list[str]):
         self.kind, self.modules, self.packages, self.paths = kind, modules, packages, paths
         self.lock = threading.Lock()
+        self.closed = False
         self._start()
 
     def _start(self):
@@ -54,8 +55,10 @@ class Zygote:
         mine.settimeout(None)
 
     def spawn(self) -> socket.socket:
-        ours, theirs = socket.socketpair()
         with self.lock:
+            if self.closed:             # a grading thread still running after close() starts nothing new
+                raise RuntimeError(f"the {self.kind} worker was closed")
+            ours, theirs = socket.socketpair()
             if self.proc.poll() is not None:
                 self._start()
             socket.send_fds(self.ctrl, [b"job"], [theirs.fileno()])
@@ -63,6 +66,8 @@ class Zygote:
         return ours
 
     def close(self):
+        with self.lock:
+            self.closed = True
         try:
             self.ctrl.close()
             self.proc.wait(timeout=5)
