@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import collections
 import functools
-import hashlib
-import json
 import os
 import re
 import tempfile
@@ -35,7 +33,7 @@ def fingerprint(path: Path, a: Assignment) -> str:
     if nb is None:
         return "unreadable: " + problem
     cells = notebook.cells_to_run(nb, _release(a), a.setup_cells, a.demo_cells)
-    return hashlib.sha256(json.dumps(cells).encode()).hexdigest()
+    return notebook.cells_key(cells)
 
 
 @dataclass

@@ -7,8 +7,6 @@ process is failed alone; the process is restarted for the checks after it. The e
 only from the `Assignment` it is handed."""
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import secrets
 import shutil
@@ -248,7 +246,7 @@ class Engine:
             report.seconds = time.monotonic() - start
             return report
         cells = notebook.cells_to_run(nb, self._release(a), a.setup_cells, a.demo_cells)
-        key = hashlib.sha256(json.dumps(cells).encode()).hexdigest()
+        key = notebook.cells_key(cells)
         g = _Grading(a, report, cells, {c.name: c.inputs(rng_for(c.name, key, secret or self.secret))
                                         for c in a.checks}, lim)
         end = start + lim.submission_seconds

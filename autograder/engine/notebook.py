@@ -1,6 +1,8 @@
 """Reading a submission: which cells run, and running them into a namespace."""
 from __future__ import annotations
 
+import hashlib
+import json
 import linecache
 import re
 from pathlib import Path
@@ -42,6 +44,12 @@ def cells_to_run(nb, release, setup: tuple[str, ...], demo: tuple[str, ...]) -> 
     cells = [(label, locked.get(label, src)) for label, src in cells]
     missing = [(gid, src) for gid, src in locked.items() if gid not in have and gid in setup]
     return missing + cells
+
+
+def cells_key(cells: list[tuple[str, str]]) -> str:
+    """What the checks' inputs are seeded from: the cells that run, not outputs or metadata, so the same code
+    draws the same inputs however the notebook was saved (by the student, or re-saved by nbgrader)."""
+    return hashlib.sha256(json.dumps(cells).encode()).hexdigest()
 
 
 def runnable_cells(nb, demo: tuple[str, ...] = ()) -> list[tuple[str, str]]:
