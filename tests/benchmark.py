@@ -5,7 +5,8 @@ In one run, on the same submissions (correct answers in four styles and common b
      preprocessor grading in nbgrader's loop, one at a time (--EngineExecute.jobs=1), and grading ahead of
      it with --jobs workers (the course's default); and with no grading at all (nbgrader's own bookkeeping,
      the floor of any autograde through nbgrader),
-  2. the engine, --jobs = the cores, and with one job,
+  2. the engine, --jobs = the cores, and with one job (warm), and the grade command end to end (its start-up
+     and exit included, as nbgrader's rows include theirs),
   3. the checks' own compute: the notebook's cells and every check run in this process, no isolation,
   4. the layers assignment through the same engine, one job, on as many of its submissions,
   5. with --scheduler local:N (or a scheduler's address): the same submissions on a Dask cluster, and for a
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -134,6 +136,10 @@ def main() -> int:
 
         folder = root / "submitted"
         items = batch.assign(batch.find(folder), A)
+        t = time.perf_counter()           # what an instructor waits for: start-up and exit included
+        subprocess.run([sys.executable, "-m", "autograder", "grade", str(folder), "--jobs", str(args.jobs),
+                        "--csv", str(tmp / "command.csv"), "--no-progress"], check=True, capture_output=True)
+        command_s = time.perf_counter() - t
         t = time.perf_counter()
         engine = Engine([A, LAYERS])
         startup_s = time.perf_counter() - t
@@ -162,6 +168,7 @@ def main() -> int:
     row(f"nbgrader autograde, engine, {args.jobs} jobs ahead", nbgrader_ahead_s)
     row("nbgrader autograde, nothing graded (floor)", nbgrader_floor_s)
     row(f"engine, --jobs {args.jobs}", engine_s)
+    row(f"the grade command, --jobs {args.jobs}, start-up included", command_s)
     row("engine, one job", engine_1_s)
     row("checks in this process (no isolation)", compute_s)
     row("layers: engine, one job", layers_1_s)
@@ -171,7 +178,8 @@ def main() -> int:
     print(f"throughput, engine / nbgrader: {nbgrader_s / engine_s:.1f}x")
     for label, secs in (("one at a time", nbgrader_serial_s), (f"{args.jobs} jobs ahead", nbgrader_ahead_s),
                         ("nothing graded", nbgrader_floor_s)):
-        print(f"throughput, nbgrader autograde ({label}) / engine --jobs {args.jobs}: {engine_s / secs:.2f}")
+        print(f"throughput, nbgrader autograde ({label}) / engine --jobs {args.jobs}: {engine_s / secs:.2f}"
+              f" (/ the grade command, start-up included: {command_s / secs:.2f})")
     print(f"cost per submission, engine one job / checks in process: {engine_1_s / compute_s:.2f}x")
     print(f"cost per submission, layers / backprop (engine, one job): {layers_1_s / engine_1_s:.2f}x")
     if cluster_rows:
