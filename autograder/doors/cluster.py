@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+import dask
 from distributed import CancelledError, Client, LocalCluster, WorkerPlugin, get_worker, wait
 from distributed.scheduler import KilledWorker
 from distributed.security import Security
@@ -183,8 +184,11 @@ def connect(address: str, jobs: int | None, security: Security | None) -> tuple[
     machine can connect to it and run code as you."""
     if address.startswith("local:"):
         workers = int(address.split(":", 1)[1] or 1)
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=jobs or 1, processes=True, host="127.0.0.1",
-                               dashboard_address=None, silence_logs=logging.ERROR, security=True)
+        # no HTTP pages either: they would show other accounts the tasks (their notebooks) and the logs
+        with dask.config.set({"distributed.scheduler.http.routes": [], "distributed.worker.http.routes": []}):
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=jobs or 1, processes=True,
+                                   host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR,
+                                   security=True)
         return Client(cluster), cluster
     if address.startswith("tcp://") and not address.startswith(("tcp://127.", "tcp://localhost", "tcp://[::1]")):
         print(f"warning: {address} is not TLS: the run's secret and the notebooks travel unencrypted, and whoever "
