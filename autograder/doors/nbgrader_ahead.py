@@ -5,7 +5,6 @@ nbgrader hands over."""
 from __future__ import annotations
 
 import collections
-import functools
 import os
 import re
 import tempfile
@@ -14,16 +13,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
-
 from ..core.assignment import Assignment
 from ..engine import notebook
 from ..engine.engine import Engine, Report
-
-
-@functools.lru_cache(maxsize=None)
-def _release(a: Assignment):
-    return nbformat.read(a.release, 4)
 
 
 def fingerprint(path: Path, a: Assignment) -> str:
@@ -32,8 +24,7 @@ def fingerprint(path: Path, a: Assignment) -> str:
     nb, problem = notebook.read(path, path.read_bytes() if path.is_file() else b"")
     if nb is None:
         return "unreadable: " + problem
-    cells = notebook.cells_to_run(nb, _release(a), a.setup_cells, a.demo_cells)
-    return notebook.cells_key(cells)
+    return notebook.cells_key(notebook.cells_of(nb, a))
 
 
 @dataclass

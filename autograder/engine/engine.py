@@ -17,7 +17,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
 
 from ..core import budget, wire
 from ..core.assignment import Assignment
@@ -119,7 +118,6 @@ class Engine:
         self.assignments = {a.name: a for a in assignments}
         self.limits = limits or Limits()
         self.secret = secret or os.environ.get("BACKPROP_SECRET") or secrets.token_hex(16)
-        self._releases: dict[str, nbformat.NotebookNode] = {}
         self._running: dict[int, dict] = {}         # job id -> its hello (the pids to kill)
         self._lock = threading.Lock()
         self._zygotes: dict[str, Zygote] = {}
@@ -222,11 +220,6 @@ class Engine:
     def __exit__(self, *exc):
         self.close()
 
-    def _release(self, a: Assignment):
-        if a.name not in self._releases:
-            self._releases[a.name] = nbformat.read(a.release, 4)
-        return self._releases[a.name]
-
     # ------------------------------------------------------------------ one submission
     def grade(self, path: Path, assignment: Assignment, student: str | None = None, *,
               limits: Limits | None = None, secret: str | None = None) -> Report:
@@ -245,7 +238,7 @@ class Engine:
             report = not_graded(path, a, report.student, problem, Outcome.UNREADABLE, self.sandbox)
             report.seconds = time.monotonic() - start
             return report
-        cells = notebook.cells_to_run(nb, self._release(a), a.setup_cells, a.demo_cells)
+        cells = notebook.cells_of(nb, a)
         key = notebook.cells_key(cells)
         g = _Grading(a, report, cells, {c.name: c.inputs(rng_for(c.name, key, secret or self.secret))
                                         for c in a.checks}, lim)

@@ -1,6 +1,7 @@
 """Reading a submission: which cells run, and running them into a namespace."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import linecache
@@ -44,6 +45,17 @@ def cells_to_run(nb, release, setup: tuple[str, ...], demo: tuple[str, ...]) -> 
     cells = [(label, locked.get(label, src)) for label, src in cells]
     missing = [(gid, src) for gid, src in locked.items() if gid not in have and gid in setup]
     return missing + cells
+
+
+@functools.lru_cache(maxsize=None)
+def release(a):
+    """The assignment's release notebook, read once per process (its locked cells are restored from it)."""
+    return nbformat.read(a.release, 4)
+
+
+def cells_of(nb, a) -> list[tuple[str, str]]:
+    """The cells grading runs of a submission of the assignment `a` (see cells_to_run)."""
+    return cells_to_run(nb, release(a), a.setup_cells, a.demo_cells)
 
 
 def cells_key(cells: list[tuple[str, str]]) -> str:
